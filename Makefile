@@ -1,0 +1,52 @@
+# Gugus: two commands do all set-up on a fresh machine.
+#   make run   install, ingest corpus/, serve (until the web UI lands: ingest + a sample search)
+#   make test  install with test extras, run the test suite
+PY ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PIP_FLAGS := $(if $(wildcard /opt/wheels),--find-links /opt/wheels,)
+export HF_HUB_OFFLINE := 1
+export HF_HUB_DISABLE_TELEMETRY := 1
+export GRADIO_ANALYTICS_ENABLED := False
+export ANONYMIZED_TELEMETRY := False
+
+.PHONY: install install-test system-deps run ingest test bench eval clean
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+# System packages the features need: tesseract (OCR of scanned PDF pages, Indonesian model).
+system-deps:
+	@if ! command -v tesseract >/dev/null || ! tesseract --list-langs 2>/dev/null | grep -qx ind; then \
+	  echo "installing tesseract-ocr + tesseract-ocr-ind"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq tesseract-ocr tesseract-ocr-ind >/dev/null; \
+	fi
+
+install: $(BIN)/python system-deps
+	$(BIN)/pip install -q $(PIP_FLAGS) torch==2.13.0
+	$(BIN)/pip install -q $(PIP_FLAGS) -e .
+
+install-test: install
+	$(BIN)/pip install -q $(PIP_FLAGS) -e ".[test]"
+
+ingest: install
+	$(BIN)/gugus ingest
+
+run: ingest
+	$(BIN)/gugus docs
+	$(BIN)/gugus search "Apa yang dimaksud dengan perdagangan orang?" --top-k 3
+
+test: install-test
+	$(BIN)/python -m pytest -q
+
+eval: ingest
+	$(BIN)/gugus eval search eval/dev_qa.jsonl
+
+bench: install
+	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/search.py
+
+clean:
+	rm -rf data .pytest_cache

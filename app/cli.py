@@ -1,0 +1,215 @@
+"""The `gugus` command line. A thin layer over app.services.Gugus; `--json` output is a stable contract."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from .settings import Settings
+
+err = Console(stderr=True)
+out = Console()
+
+
+def _settings(ctx: click.Context) -> Settings:
+    return ctx.obj["settings"]
+
+
+def _open(ctx: click.Context, reset: bool = False):
+    from ..index.embedders import EmbedderError
+    from ..index.store import StoreError
+    from .services import Gugus
+
+    try:
+        return Gugus(_settings(ctx), reset_store=reset)
+    except (StoreError, EmbedderError) as e:
+        err.print(f"[red]error:[/red] {e}")
+        sys.exit(2)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--data-dir", type=click.Path(path_type=Path), envvar="GUGUS_DATA_DIR",
+              help="Where the index, manifest and logs live (default ./data, env GUGUS_DATA_DIR).")
+@click.version_option(package_name="gugus")
+@click.pass_context
+def cli(ctx: click.Context, data_dir: Path | None) -> None:
+    """Gugus: cited answers from Indonesia's anti-trafficking (TPPO) documents.
+
+    Typical use: `gugus ingest` (reads corpus/), then `gugus search "restitusi korban"`.
+    Configuration comes from GUGUS_* environment variables (see README).
+    """
+    s = Settings()
+    if data_dir is not None:
+        s.data_dir = data_dir
+    ctx.obj = {"settings": s}
+
+
+# ------------------------------------------------------------------------------------------------- ingest
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--prune", is_flag=True, help="Remove documents whose files no longer exist.")
+@click.option("--reindex", is_flag=True, help="Drop the index and re-embed everything (e.g. after changing embedder).")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.pass_context
+def ingest(ctx: click.Context, paths: tuple[Path, ...], prune: bool, reindex: bool, as_json: bool) -> None:
+    """Ingest files or folders (default: corpus/). Unchanged files are skipped; broken files are named and skipped.
+
+    Exit code 0 when every file ingested, 1 when any failed (the rest are still ingested).
+    """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    g = _open(ctx, reset=reindex)
+    targets = list(paths) or [g.settings.corpus_dir]
+    with Progress(TextColumn("[bold]ingest"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  TextColumn("{task.description}"), console=err, transient=True, disable=as_json) as bar:
+        task = bar.add_task("", total=None)
+
+        def progress(name: str, i: int, n: int) -> None:
+            bar.update(task, total=n, completed=i, description=name[-60:])
+
+        report = g.ingest(targets, prune=prune, progress=progress)
+    if as_json:
+        click.echo(json.dumps({
+            "files": [o.__dict__ for o in report.outcomes], "missing": report.missing,
+            "seconds": round(report.seconds, 3), "embed_seconds": round(report.embed_seconds, 3),
+            "chunks_embedded": report.chunks_embedded, "documents": len(g.documents()), "chunks": g.store.count(),
+        }, ensure_ascii=False))
+    else:
+        t = Table(title="Ingest summary", show_lines=False)
+        for col in ("file", "status", "chunks", "pages", "reason"):
+            t.add_column(col, overflow="fold")
+        colours = {"failed": "red", "added": "green", "updated": "yellow", "removed": "magenta"}
+        for o in report.outcomes:
+            if o.status == "unchanged" and len(report.outcomes) > 30:
+                continue
+            c = colours.get(o.status, "dim")
+            t.add_row(o.path, f"[{c}]{o.status}[/{c}]", str(o.chunks), str(o.pages or ""), o.reason or "")
+        out.print(t)
+        counts = ", ".join(f"{s} {report.count(s)}" for s in ("added", "updated", "unchanged", "removed", "failed")
+                           if report.count(s))
+        out.print(f"{counts or 'nothing to do'} | {len(g.documents())} documents, {g.store.count()} passages "
+                  f"in {g.store.location} | {report.seconds:.1f} s")
+        for m in report.missing:
+            out.print(f"[yellow]missing on disk (kept; use --prune to remove):[/yellow] {m}")
+    sys.exit(1 if report.failed else 0)
+
+
+# ------------------------------------------------------------------------------------------------- search
+def _filters(doc_type, agency, date_from, date_to, lang):
+    from ..index.retriever import Filters
+
+    return Filters(doc_types=list(doc_type), agencies=list(agency), date_from=date_from, date_to=date_to,
+                   languages=list(lang))
+
+
+def _search_json(query: str, hits) -> dict:
+    return {"query": query, "results": [
+        {"rank": h.rank, "score": round(float(h.score), 6), "text": h.text, "source": h.source()} for h in hits]}
+
+
+@cli.command()
+@click.argument("query", required=False)
+@click.option("--top-k", "-k", type=int, default=None, help="Number of passages (default 5).")
+@click.option("--type", "doc_type", multiple=True, help="Only this document type (uu, pp, perpres, perda, "
+              "tip_report, meeting_report, agency_submission ...). Repeatable.")
+@click.option("--agency", multiple=True, help="Only documents of/mentioning this agency (e.g. Kemensos). Repeatable.")
+@click.option("--from", "date_from", help="Documents dated on/after YYYY-MM-DD.")
+@click.option("--to", "date_to", help="Documents dated on/before YYYY-MM-DD.")
+@click.option("--lang", multiple=True, type=click.Choice(["id", "en"]), help="Only documents in this language.")
+@click.option("--mode", type=click.Choice(["hybrid", "dense", "bm25"]), default="hybrid", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object (the stable contract).")
+@click.option("--queries", type=click.File("r", encoding="utf-8"),
+              help="Read one query per line; write one JSON object per line.")
+@click.pass_context
+def search(ctx, query, top_k, doc_type, agency, date_from, date_to, lang, mode, as_json, queries) -> None:
+    """Search the ingested documents (hybrid keyword + semantic, Indonesian and English)."""
+    if not query and not queries:
+        raise click.UsageError("give a QUERY or --queries FILE")
+    g = _open(ctx)
+    f = _filters(doc_type, agency, date_from, date_to, lang)
+    if queries:
+        for line in queries:
+            q = line.strip()
+            if q:
+                click.echo(json.dumps(_search_json(q, g.search(q, top_k, f, mode)), ensure_ascii=False))
+        return
+    hits = g.search(query, top_k, f, mode)
+    if as_json:
+        click.echo(json.dumps(_search_json(query, hits), ensure_ascii=False))
+        return
+    if not hits:
+        out.print("No passages found.")
+    for h in hits:
+        s = h.source()
+        where = " | ".join(str(x) for x in (s["section"], f"p. {s['page']}" if s["page"] else None) if x)
+        out.print(f"[bold]{h.rank}.[/bold] [cyan]{s['title']}[/cyan] [dim]({s['doc_type']}, {s['path']})[/dim]")
+        if where:
+            out.print(f"   [green]{where}[/green]")
+        text = h.text if len(h.text) < 600 else h.text[:600] + " ..."
+        out.print("   " + text.replace("\n", "\n   "), highlight=False)
+
+
+# ------------------------------------------------------------------------------------------------- docs
+@cli.command()
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def docs(ctx, as_json: bool) -> None:
+    """List ingested documents with their metadata and passage counts."""
+    g = _open(ctx)
+    recs = g.documents()
+    if as_json:
+        click.echo(json.dumps([{**r.meta.to_dict(), "chunks": r.chunks, "pages": r.pages, "format": r.fmt,
+                                "sha256": r.sha256, "ocr_pages": r.ocr_pages} for r in recs], ensure_ascii=False))
+        return
+    t = Table(title=f"{len(recs)} documents, {sum(r.chunks for r in recs)} passages")
+    for col in ("path", "title", "type", "agency", "date", "lang", "chunks"):
+        t.add_column(col, overflow="fold")
+    for r in recs:
+        m = r.meta
+        t.add_row(m.path, m.short_title or m.title[:60], m.doc_type, m.agency or "", m.date or "", m.language,
+                  str(r.chunks))
+    out.print(t)
+
+
+# ------------------------------------------------------------------------------------------------- eval
+@cli.group(name="eval")
+def eval_group() -> None:
+    """Measure retrieval (and later answers) on a question set such as eval/dev_qa.jsonl."""
+
+
+@eval_group.command(name="search")
+@click.argument("qa_file", type=click.Path(exists=True, path_type=Path))
+@click.option("--k", "k", type=int, default=5, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--failures", is_flag=True, help="List the questions hybrid search misses at k.")
+@click.pass_context
+def eval_search(ctx, qa_file: Path, k: int, as_json: bool, failures: bool) -> None:
+    """hit@1, hit@k and MRR for hybrid, BM25-only and dense-only retrieval, side by side."""
+    from .evaluation import evaluate_search, load_qa
+
+    g = _open(ctx)
+    res = evaluate_search(g, load_qa(qa_file), k=k)
+    if as_json:
+        click.echo(json.dumps(res, ensure_ascii=False))
+        return
+    t = Table(title=f"Retrieval on {qa_file} ({res['answerable']} answerable questions)")
+    for col in ("mode", "hit@1", f"hit@{k}", "MRR", "p50 ms"):
+        t.add_column(col, justify="right")
+    for mode, m in res["modes"].items():
+        t.add_row(mode, f"{m['hit@1']:.3f}", f"{m[f'hit@{k}']:.3f}", f"{m['mrr']:.3f}", f"{m['p50_ms']:.0f}")
+    out.print(t)
+    if failures:
+        for f in res["modes"]["hybrid"]["misses"]:
+            out.print(f"[red]miss[/red] {f['id']} {f['question']}  [dim]-> {f['source']}[/dim]")
+
+
+def main() -> None:
+    cli(prog_name="gugus")
+
+
+if __name__ == "__main__":
+    main()

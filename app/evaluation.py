@@ -1,0 +1,73 @@
+"""Evaluation on a question set (eval/dev_qa.jsonl): retrieval metrics per retriever mode."""
+from __future__ import annotations
+
+import json
+import re
+import statistics
+import time
+from pathlib import Path
+from typing import Any
+
+from ..index.retriever import MODES, Hit
+from ..ingest.clean import clean_text, unwrap_lines
+
+MATCH_WINDOW = 60  # evidence split over two chunks still counts when either end (this many chars) is found
+
+
+def load_qa(path: Path) -> list[dict[str, Any]]:
+    items = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if line.strip():
+            try:
+                items.append(json.loads(line))
+            except json.JSONDecodeError as e:
+                raise ValueError(f"{path}:{n}: {e}") from None
+    return items
+
+
+def norm(s: str) -> str:
+    """Compare texts across cleaning and line wrapping: lower case letters and digits only."""
+    return re.sub(r"[^0-9a-z]", "", unwrap_lines(clean_text(s)).lower())
+
+
+def expected(item: dict[str, Any]) -> list[tuple[str, str]]:
+    """(source path, normalised evidence) pairs any of which makes a retrieved passage a hit."""
+    pairs = [(item["source"], norm(e)) for e in item.get("evidence", [])]
+    for src, ev in zip(item.get("also_sources", []) or [], item.get("also_evidence", []) or []):
+        evs = ev if isinstance(ev, list) else [ev]
+        pairs += [(src, norm(e)) for e in evs]
+    return [(s, e) for s, e in pairs if e]
+
+
+def is_hit(hit: Hit, pairs: list[tuple[str, str]]) -> bool:
+    text = norm(hit.text)
+    for src, ev in pairs:
+        if hit.meta.get("path") != src:
+            continue
+        if ev in text or (len(ev) > 2 * MATCH_WINDOW and (ev[:MATCH_WINDOW] in text or ev[-MATCH_WINDOW:] in text)):
+            return True
+    return False
+
+
+def evaluate_search(g, items: list[dict[str, Any]], k: int = 5, depth: int = 10) -> dict[str, Any]:
+    answerable = [it for it in items if it.get("answerable", True) and it.get("source")]
+    res: dict[str, Any] = {"questions": len(items), "answerable": len(answerable), "k": k, "modes": {}}
+    for mode in MODES:
+        h1 = hk = rr = 0.0
+        lat: list[float] = []
+        misses = []
+        for it in answerable:
+            pairs = expected(it)
+            t = time.perf_counter()
+            hits = g.search(it["question"], top_k=max(depth, k), mode=mode)
+            lat.append((time.perf_counter() - t) * 1000)
+            rank = next((h.rank for h in hits if is_hit(h, pairs)), None)
+            h1 += rank == 1
+            hk += rank is not None and rank <= k
+            rr += 1.0 / rank if rank else 0.0
+            if rank is None or rank > k:
+                misses.append({"id": it.get("id"), "question": it["question"], "source": it["source"], "rank": rank})
+        n = max(len(answerable), 1)
+        res["modes"][mode] = {"hit@1": h1 / n, f"hit@{k}": hk / n, "mrr": rr / n,
+                              "p50_ms": statistics.median(lat) if lat else 0.0, "misses": misses}
+    return res

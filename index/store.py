@@ -1,0 +1,177 @@
+"""The vector store: Chroma, embedded (PersistentClient in the data directory) or a server (HttpClient).
+
+The collection records the embedder's id and dimension; opening it with another embedder is refused with a
+message that says how to re-index. Embeddings are always passed in: Chroma's default embedding function would
+download a model.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
+from urllib.parse import urlparse
+
+from ..ingest.types import Chunk, DocMeta
+
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+COLLECTION = "gugus_chunks"
+SCHEMA_VERSION = 1
+
+
+class StoreError(Exception):
+    pass
+
+
+class EmbedderMismatch(StoreError):
+    pass
+
+
+@dataclass
+class StoredChunk:
+    id: str
+    text: str
+    meta: dict[str, Any]
+    score: float = 0.0
+
+    @property
+    def index_text(self) -> str:
+        return f"{self.meta.get('header', '')}\n{self.text}"
+
+
+def chunk_metadata(chunk: Chunk, meta: DocMeta) -> dict[str, Any]:
+    """Flat metadata Chroma can filter on. None values are omitted (Chroma rejects them)."""
+    date_int = int(meta.date.replace("-", "")[:8]) if meta.date else 0
+    md: dict[str, Any] = {
+        "doc_id": chunk.doc_id, "path": meta.path, "title": meta.title, "short_title": meta.short_title,
+        "doc_type": meta.doc_type, "agency": meta.agency, "date": meta.date, "date_int": date_int,
+        "year": meta.year, "number": meta.number, "language": meta.language, "access": meta.access, "page": chunk.page,
+        "section": chunk.section, "kind": chunk.kind, "pasal": chunk.pasal, "explains": chunk.explains,
+        "links": ",".join(chunk.links) or None, "ordinal": chunk.ordinal,
+        "header": " ".join(x for x in (chunk.section or meta.title, chunk.context) if x),
+        "agencies": list(dict.fromkeys(([meta.agency] if meta.agency else []) + list(meta.agencies))) or None,
+    }
+    return {k: v for k, v in md.items() if v is not None and v != ""}
+
+
+class ChromaStore:
+    def __init__(self, embedder_id: str, dim: int, data_dir: Path | None = None, url: str | None = None,
+                 collection: str = COLLECTION, reset: bool = False):
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+        if url:
+            u = urlparse(url if "://" in url else f"http://{url}")
+            try:
+                self.client = chromadb.HttpClient(host=u.hostname or "127.0.0.1", port=u.port or 8000,
+                                                  ssl=u.scheme == "https", settings=settings)
+                self.client.heartbeat()
+            except Exception as e:
+                raise StoreError(f"cannot reach the Chroma server at {url}: {e}") from None
+            self.location = url
+        else:
+            if data_dir is None:
+                raise StoreError("no data directory and no Chroma server URL")
+            path = data_dir / "chroma"
+            path.mkdir(parents=True, exist_ok=True)
+            self.client = chromadb.PersistentClient(path=str(path), settings=settings)
+            self.location = str(path)
+        self.name = collection
+        self.embedder_id, self.dim = embedder_id, dim
+        if reset:
+            try:
+                self.client.delete_collection(self.name)
+            except Exception:
+                pass
+        self.col = self._open()
+
+    def _open(self):
+        from chromadb.errors import NotFoundError
+
+        try:
+            col = self.client.get_collection(self.name, embedding_function=None)
+        except (NotFoundError, ValueError):
+            return self.client.create_collection(
+                self.name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}},
+                metadata={"embedder": self.embedder_id, "dim": self.dim, "schema": SCHEMA_VERSION},
+            )
+        md = col.metadata or {}
+        if md.get("embedder") != self.embedder_id or int(md.get("dim", -1)) != self.dim:
+            raise EmbedderMismatch(
+                f"the index at {self.location} was built with embedder '{md.get('embedder')}' (dim {md.get('dim')}), "
+                f"but Gugus is configured with '{self.embedder_id}' (dim {self.dim}). Either set "
+                f"GUGUS_EMBEDDER back to '{md.get('embedder')}', or re-index with the new embedder: "
+                f"`gugus ingest --reindex` (re-embeds every document; the old vectors are dropped)."
+            )
+        return col
+
+    @staticmethod
+    def stored_embedder(data_dir: Path | None = None, url: str | None = None) -> str | None:
+        """The embedder id an existing store was built with, without opening it for writing."""
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        s = ChromaSettings(anonymized_telemetry=False)
+        try:
+            if url:
+                u = urlparse(url if "://" in url else f"http://{url}")
+                client = chromadb.HttpClient(host=u.hostname, port=u.port or 8000, settings=s)
+            else:
+                client = chromadb.PersistentClient(path=str(data_dir / "chroma"), settings=s)
+            return (client.get_collection(COLLECTION, embedding_function=None).metadata or {}).get("embedder")
+        except Exception:
+            return None
+
+    def drop(self) -> None:
+        """Delete the collection (re-index) and create it anew for the configured embedder."""
+        try:
+            self.client.delete_collection(self.name)
+        except Exception:
+            pass
+        self.col = self._open()
+
+    def count(self) -> int:
+        return self.col.count()
+
+    def add(self, chunks: list[Chunk], meta: DocMeta, embeddings: list[list[float]], batch: int = 1000) -> None:
+        for i in range(0, len(chunks), batch):
+            part = chunks[i:i + batch]
+            self.col.upsert(
+                ids=[c.id for c in part], documents=[c.text for c in part],
+                embeddings=embeddings[i:i + batch], metadatas=[chunk_metadata(c, meta) for c in part],
+            )
+
+    def add_raw(self, ids: list[str], texts: list[str], embeddings: Any, metadatas: list[dict[str, Any]]) -> None:
+        self.col.upsert(ids=ids, documents=texts, embeddings=embeddings, metadatas=metadatas)
+
+    def delete_doc(self, doc_id: str) -> None:
+        self.col.delete(where={"doc_id": doc_id})
+
+    def doc_chunk_count(self, doc_id: str) -> int:
+        return len(self.col.get(where={"doc_id": doc_id}, include=[])["ids"])
+
+    def query(self, embedding: list[float], k: int, where: dict | None = None) -> list[StoredChunk]:
+        n = self.count()
+        if n == 0:
+            return []
+        res = self.col.query(query_embeddings=[embedding], n_results=min(k, n), where=where or None,
+                             include=["documents", "metadatas", "distances"])
+        out = []
+        for i, d, m, dist in zip(res["ids"][0], res["documents"][0], res["metadatas"][0], res["distances"][0]):
+            out.append(StoredChunk(i, d, m or {}, 1.0 - float(dist)))
+        return out
+
+    def get(self, ids: list[str]) -> list[StoredChunk]:
+        if not ids:
+            return []
+        res = self.col.get(ids=ids, include=["documents", "metadatas"])
+        found = {i: StoredChunk(i, d, m or {}) for i, d, m in zip(res["ids"], res["documents"], res["metadatas"])}
+        return [found[i] for i in ids if i in found]
+
+    def iter_all(self, batch: int = 5000) -> Iterator[list[StoredChunk]]:
+        n = self.count()
+        for off in range(0, n, batch):
+            res = self.col.get(limit=batch, offset=off, include=["documents", "metadatas"])
+            yield [StoredChunk(i, d, m or {}) for i, d, m in zip(res["ids"], res["documents"], res["metadatas"])]

