@@ -207,6 +207,131 @@ def eval_search(ctx, qa_file: Path, k: int, as_json: bool, failures: bool) -> No
             out.print(f"[red]miss[/red] {f['id']} {f['question']}  [dim]-> {f['source']}[/dim]")
 
 
+# ------------------------------------------------------------------------------------------------- ask / log
+def _print_answer(r) -> None:
+    colour = "yellow" if r.abstained else "green"
+    out.print(f"[{colour}]{r.answer}[/{colour}]", highlight=False)
+    if r.citations:
+        out.print("[bold]Sources[/bold]")
+    for p in r.citations:
+        s = p.hit.source()
+        where = " | ".join(str(x) for x in (s["section"], f"p. {s['page']}" if s["page"] else None) if x)
+        out.print(f"  [{p.n}] [cyan]{s['title']}[/cyan] [dim]({s['path']})[/dim] {where}", highlight=False)
+    if r.abstained and r.related:
+        out.print("[bold]Closest passages[/bold]")
+        for p in r.related[:3]:
+            s = p.hit.source()
+            out.print(f"  - [cyan]{s['title']}[/cyan] [dim]{s['section'] or ''}[/dim]: {p.text[:200]}", highlight=False)
+    for x in r.removed:
+        out.print(f"  [dim]removed by verification ({x.reason}): {x.text[:120]}[/dim]", highlight=False)
+    out.print(f"[dim]{r.generator} {r.model} | {1000 * r.timings.get('total_s', 0):.0f} ms[/dim]")
+
+
+@cli.command()
+@click.argument("question", required=False)
+@click.option("--type", "doc_type", multiple=True, help="Only this document type. Repeatable.")
+@click.option("--agency", multiple=True, help="Only documents of/mentioning this agency. Repeatable.")
+@click.option("--from", "date_from", help="Documents dated on/after YYYY-MM-DD.")
+@click.option("--to", "date_to", help="Documents dated on/before YYYY-MM-DD.")
+@click.option("--lang", multiple=True, type=click.Choice(["id", "en"]), help="Only documents in this language.")
+@click.option("--generator", type=click.Choice(["extractive", "openai", "llamacpp"]),
+              help="Override GUGUS_GENERATOR for this call.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object (the stable contract).")
+@click.option("--questions", type=click.File("r", encoding="utf-8"),
+              help="Read one question per line; write one JSON object per line.")
+@click.pass_context
+def ask(ctx, question, doc_type, agency, date_from, date_to, lang, generator, as_json, questions) -> None:
+    """Answer a question from the documents, every sentence cited [n]; says so when the documents don't answer."""
+    from .generators import GeneratorError
+
+    if not question and not questions:
+        raise click.UsageError("give a QUESTION or --questions FILE")
+    if generator:
+        _settings(ctx).generator = generator
+    g = _open(ctx)
+    f = _filters(doc_type, agency, date_from, date_to, lang)
+    try:
+        if questions:
+            for line in questions:
+                q = line.strip()
+                if q:
+                    click.echo(json.dumps(g.answerer.ask(q, f).to_json(), ensure_ascii=False))
+            return
+        r = g.answerer.ask(question, f)
+    except GeneratorError as e:
+        err.print(f"[red]error:[/red] {e}")
+        sys.exit(2)
+    if as_json:
+        click.echo(json.dumps(r.to_json(), ensure_ascii=False))
+    else:
+        _print_answer(r)
+
+
+@cli.command(name="log")
+@click.option("-n", "limit", type=int, default=20, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def log_cmd(ctx, limit: int, as_json: bool) -> None:
+    """Recent questions and answers from the audit log."""
+    from .audit import AuditLog
+
+    rows = AuditLog(_settings(ctx).audit_path).recent(limit)
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False))
+        return
+    import datetime as dt
+
+    t = Table(title=f"last {len(rows)} answers")
+    for col in ("time", "user", "question", "answer", "cited", "generator", "ms"):
+        t.add_column(col, overflow="fold")
+    for r in rows:
+        t.add_row(dt.datetime.fromtimestamp(r["ts"]).strftime("%Y-%m-%d %H:%M:%S"), r["user"] or "",
+                  r["question"][:80], ("(abstained) " if r["abstained"] else "") + (r["answer"] or "")[:100],
+                  ", ".join(c["path"] for c in r["cited"] or []), f"{r['generator']} {r['model'] or ''}",
+                  f"{r['latency_ms']:.0f}")
+    out.print(t)
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=7860, show_default=True, type=int)
+@click.pass_context
+def serve(ctx, host: str, port: int) -> None:
+    """Serve the web UI (chat with cited answers, document library)."""
+    from .ui import serve as run
+
+    run(_open(ctx), host=host, port=port)
+
+
+@eval_group.command(name="answers")
+@click.argument("qa_file", type=click.Path(exists=True, path_type=Path))
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--failures", is_flag=True, help="List wrongly refused and wrongly answered questions.")
+@click.pass_context
+def eval_answers(ctx, qa_file: Path, as_json: bool, failures: bool) -> None:
+    """Citation precision, answered/refused shares and number faithfulness of `gugus ask`."""
+    from .evaluation import evaluate_answers, load_qa
+
+    g = _open(ctx)
+    res = evaluate_answers(g, load_qa(qa_file))
+    if as_json:
+        click.echo(json.dumps(res, ensure_ascii=False))
+        return
+    t = Table(title=f"Answers on {qa_file} ({res['answerable']} answerable, {res['unanswerable']} unanswerable), "
+                    f"generator {g.settings.generator}")
+    t.add_column("measure")
+    t.add_column("value", justify="right")
+    for k in ("citation_precision", "answers_citing_evidence", "answered_share", "refused_answerable_share",
+              "refused_unanswerable_share", "numbers_faithful"):
+        t.add_row(k, f"{res[k]:.3f}")
+    t.add_row("p50 latency (ms)", f"{res['p50_ms']:.0f}")
+    out.print(t)
+    if failures:
+        for r in res["rows"]:
+            if r["answerable"] == r["abstained"]:
+                out.print(f"[red]{'refused' if r['abstained'] else 'answered'}[/red] {r['id']} {r['question']}")
+
+
 def main() -> None:
     cli(prog_name="gugus")
 

@@ -71,3 +71,48 @@ def evaluate_search(g, items: list[dict[str, Any]], k: int = 5, depth: int = 10)
         res["modes"][mode] = {"hit@1": h1 / n, f"hit@{k}": hk / n, "mrr": rr / n,
                               "p50_ms": statistics.median(lat) if lat else 0.0, "misses": misses}
     return res
+
+
+def evaluate_answers(g, items: list[dict[str, Any]]) -> dict[str, Any]:
+    """Citation precision, answered/refused shares and number faithfulness of the answer pipeline."""
+    from .verify import numbers_in
+
+    ans = [it for it in items if it.get("answerable", True) and it.get("source")]
+    unans = [it for it in items if not it.get("answerable", True)]
+    cites_total = cites_good = answered = refused_unans = faithful = answered_with_evidence = 0
+    lat: list[float] = []
+    rows = []
+    for it in ans + unans:
+        r = g.answerer.ask(it["question"], user="eval")
+        lat.append(r.timings.get("total_s", 0.0) * 1000)
+        row = {"id": it.get("id"), "question": it["question"], "answerable": it in ans, "abstained": r.abstained,
+               "answer": r.answer}
+        if it in ans:
+            pairs = expected(it)
+            if not r.abstained:
+                answered += 1
+                good = [is_hit(p.hit, pairs) for p in r.citations]
+                cites_total += len(good)
+                cites_good += sum(good)
+                answered_with_evidence += any(good)
+                cited_nums = set().union(*(numbers_in(p.text) for p in r.citations)) if r.citations else set()
+                faithful += not (numbers_in(_strip_markers(r.answer)) - cited_nums)
+                row["evidence_cited"] = any(good)
+        else:
+            refused_unans += r.abstained
+        rows.append(row)
+    return {
+        "answerable": len(ans), "unanswerable": len(unans),
+        "citation_precision": cites_good / cites_total if cites_total else 0.0,
+        "answers_citing_evidence": answered_with_evidence / answered if answered else 0.0,
+        "answered_share": answered / len(ans) if ans else 0.0,
+        "refused_answerable_share": 1 - answered / len(ans) if ans else 0.0,
+        "refused_unanswerable_share": refused_unans / len(unans) if unans else 0.0,
+        "numbers_faithful": faithful / answered if answered else 1.0,
+        "p50_ms": statistics.median(lat) if lat else 0.0,
+        "rows": rows,
+    }
+
+
+def _strip_markers(text: str) -> str:
+    return re.sub(r"\[\d+(?:[,;]\s*\d+)*\]", " ", text)

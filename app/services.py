@@ -47,6 +47,19 @@ class Gugus:
                                candidates=s.candidates, rrf_k=s.rrf_k, weights=(s.dense_weight, s.bm25_weight),
                                default_k=s.top_k)
 
+    @cached_property
+    def audit(self):
+        from .audit import AuditLog
+
+        return AuditLog(self.settings.audit_path)
+
+    @cached_property
+    def answerer(self):
+        from .answer import AnswerPipeline
+        from .generators import make_generator
+
+        return AnswerPipeline(self, make_generator(self.settings, self.embedder), self.audit)
+
     def ingest(self, paths: list[Path] | None = None, prune: bool = False, progress=None) -> IngestReport:
         report = self.indexer.sync(paths or [self.settings.corpus_dir], prune=prune, progress=progress)
         self.retriever.invalidate()

@@ -29,6 +29,20 @@ class Settings(BaseSettings):
     dense_weight: float = Field(1.0, ge=0)
     bm25_weight: float = Field(1.0, ge=0)
 
+    # answering
+    generator: str = Field("extractive", description="extractive | openai | llamacpp")
+    llm_url: str | None = Field(None, description="OpenAI-compatible base URL, e.g. http://127.0.0.1:11434/v1")
+    llm_model: str | None = Field(None, description="model name on that server")
+    llm_api_key: str | None = Field(None, description="bearer token, if the server wants one")
+    llm_gguf: str | None = Field(None, description="GGUF file for the in-process llamacpp generator")
+    answer_passages: int = Field(5, ge=1, le=20, description="passages offered to the generator as evidence")
+    extractive_threshold: float = Field(0.84, description="below this evidence score the extractive answer abstains")
+    user: str = Field("local", description="user name recorded in the audit log when no login is used")
+
+    @property
+    def audit_path(self) -> Path:
+        return self.data_dir / "audit.sqlite"
+
     @property
     def manifest_path(self) -> Path:
         return self.data_dir / "manifest.sqlite"

@@ -1,0 +1,240 @@
+"""Generators behind one interface, chosen by GUGUS_GENERATOR:
+
+  extractive  the embedded default, no LLM: the evidence sentences that answer the question, each cited
+  openai      any OpenAI-compatible server (Ollama, vLLM, llama.cpp server, hosted): GUGUS_LLM_URL/MODEL/API_KEY
+  llamacpp    an in-process GGUF (GUGUS_LLM_GGUF); optional extra: pip install .[llamacpp]
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Iterator
+
+import numpy as np
+
+from ..index.keyword import analyze
+from ..index.query import plan_query
+from ..prompts import NOT_FOUND, Prompt
+from .types import Passage
+
+
+class GeneratorError(Exception):
+    pass
+
+
+@dataclass
+class GenerationRequest:
+    question: str
+    lang: str
+    passages: list[Passage]
+    prompt: Prompt
+    history: list[tuple[str, str]] = field(default_factory=list)
+
+    def render(self) -> str:
+        blocks = [f"[{p.n}] {p.label}\n{p.text}" for p in self.passages]
+        return self.prompt.render(passages="\n\n".join(blocks), question=self.question)
+
+
+class Generator:
+    name = "base"
+    model = ""
+
+    def stream(self, req: GenerationRequest) -> Iterator[str]:
+        raise NotImplementedError
+
+    def complete(self, prompt: str) -> str:
+        """A plain completion (used to rewrite follow-up questions)."""
+        raise NotImplementedError
+
+
+# ------------------------------------------------------------------------------------------------ extractive
+_SENT_END = re.compile(r"(?<=[.;!?])\s+(?=[\"“(]?[A-Z0-9])")
+_LIST_LINE = re.compile(r"^\s*(?:[-•*·]|\d{1,2}[.)]|[a-z][.)])\s")
+
+
+def sentence_units(text: str) -> list[str]:
+    """Sentences of a passage; a sentence ending in ':' keeps the list that follows it (blank lines between items
+    are common in news text)."""
+    units: list[str] = []
+    buf: list[str] = []
+    in_list = False
+    for line in (l.strip() for l in text.split("\n")):
+        if not line:
+            continue
+        if buf and (buf[-1].endswith(":") or (in_list and _LIST_LINE.match(line))):
+            buf.append(line)
+            in_list = True
+            continue
+        if buf:
+            units.extend(_split(buf))
+        buf, in_list = [line], False
+    if buf:
+        units.extend(_split(buf))
+    return [u.strip() for u in units if re.search(r"\w{3}", u) and not _is_heading(u)]
+
+
+def _is_heading(u: str) -> bool:
+    return "\n" not in u and u.rstrip()[-1:] not in ".;:!?\"”)" and len(u.split()) <= 10
+
+
+def _split(lines: list[str]) -> list[str]:
+    if len(lines) > 1:
+        return ["\n".join(lines)]
+    return [x for x in _SENT_END.split(lines[0]) if x.strip()]
+
+
+class ExtractiveGenerator(Generator):
+    """Answers with the evidence sentences that best answer the question (e5 similarity + stem overlap)."""
+
+    name = "extractive"
+
+    def __init__(self, embedder, threshold: float = 0.84, margin: float = 0.06, max_sentences: int = 3,
+                 lexical_weight: float = 0.25):
+        self.embedder = embedder
+        self.model = getattr(embedder, "id", "")
+        self.threshold, self.margin, self.max_sentences, self.lexical_weight = threshold, margin, max_sentences, lexical_weight
+
+    def score(self, question: str, passages: list[Passage]) -> list[tuple[float, int, int, str]]:
+        """(score, passage n, position, sentence) for every evidence sentence, best first."""
+        plan = plan_query(question)
+        units = [(p.n, i, s) for p in passages for i, s in enumerate(sentence_units(p.text))]
+        if not units:
+            return []
+        q = np.asarray(self.embedder.embed_query(question), dtype=np.float32)
+        vecs = np.asarray(self.embedder.embed_passages([u[2] for u in units]), dtype=np.float32)
+        sims = vecs @ q
+        q_terms = set(analyze(plan.keyword_text))
+        out = []
+        for (n, i, s), sim in zip(units, sims):
+            lex = len(q_terms & set(analyze(s))) / max(len(q_terms), 1)
+            out.append((float(sim) + self.lexical_weight * lex, n, i, s))
+        out.sort(key=lambda x: -x[0])
+        return out
+
+    def select(self, question: str, passages: list[Passage]) -> list[tuple[float, int, int, str]]:
+        from .answerability import constraints, passage_ok, sentence_ok
+
+        c = constraints(question)
+        ok = {p.n for p in passages if passage_ok(c, p.text, p.hit.meta)}
+        scored = [x for x in self.score(question, passages) if x[1] in ok and sentence_ok(c, x[3])]
+        if not scored or scored[0][0] < self.threshold:
+            return []
+        best = scored[0][0]
+        chosen = [x for x in scored if x[0] >= best - self.margin][: self.max_sentences]
+        chosen.sort(key=lambda x: (x[1], x[2]))  # in passage order, then reading order
+        return chosen
+
+    def stream(self, req: GenerationRequest) -> Iterator[str]:
+        chosen = self.select(req.question, req.passages)
+        if not chosen:
+            yield NOT_FOUND[req.lang]
+            return
+        from .verify import split_sentences
+
+        for k, (_, n, _, s) in enumerate(chosen):  # one evidence unit a line; every sentence of it cited
+            line = " ".join(f"{x} [{n}]" for x in split_sentences(" ".join(s.split())))
+            yield ("" if k == 0 else "\n") + line
+
+    def complete(self, prompt: str) -> str:
+        raise GeneratorError("the extractive generator does not write free text")
+
+
+# ------------------------------------------------------------------------------------------------ openai
+class OpenAIGenerator(Generator):
+    name = "openai"
+
+    def __init__(self, url: str, model: str, api_key: str | None = None, timeout: float = 120.0,
+                 temperature: float = 0.1, max_tokens: int = 600):
+        if not url:
+            raise GeneratorError("GUGUS_LLM_URL is not set (e.g. http://127.0.0.1:11434/v1 for Ollama)")
+        self.url = url.rstrip("/")
+        self.model = model or "default"
+        self.api_key = api_key
+        self.timeout, self.temperature, self.max_tokens = timeout, temperature, max_tokens
+
+    def _headers(self) -> dict[str, str]:
+        h = {"Content-Type": "application/json"}
+        if self.api_key:
+            h["Authorization"] = f"Bearer {self.api_key}"
+        return h
+
+    def _body(self, prompt: str, stream: bool) -> dict:
+        return {"model": self.model, "messages": [{"role": "user", "content": prompt}], "stream": stream,
+                "temperature": self.temperature, "max_tokens": self.max_tokens}
+
+    def stream(self, req: GenerationRequest) -> Iterator[str]:
+        import httpx
+
+        try:
+            with httpx.stream("POST", f"{self.url}/chat/completions", json=self._body(req.render(), True),
+                              headers=self._headers(), timeout=self.timeout) as r:
+                if r.status_code >= 400:
+                    r.read()
+                    raise GeneratorError(f"LLM server answered {r.status_code}: {r.text[:300]}")
+                for line in r.iter_lines():
+                    line = line.strip()
+                    if not line.startswith("data:"):
+                        continue
+                    data = line[5:].strip()
+                    if data == "[DONE]":
+                        break
+                    try:
+                        delta = json.loads(data)["choices"][0].get("delta", {}).get("content")
+                    except (json.JSONDecodeError, KeyError, IndexError):
+                        continue
+                    if delta:
+                        yield delta
+        except httpx.HTTPError as e:
+            raise GeneratorError(f"cannot reach the LLM server at {self.url}: {e}") from None
+
+    def complete(self, prompt: str) -> str:
+        import httpx
+
+        try:
+            r = httpx.post(f"{self.url}/chat/completions", json=self._body(prompt, False), headers=self._headers(),
+                           timeout=self.timeout)
+        except httpx.HTTPError as e:
+            raise GeneratorError(f"cannot reach the LLM server at {self.url}: {e}") from None
+        if r.status_code >= 400:
+            raise GeneratorError(f"LLM server answered {r.status_code}: {r.text[:300]}")
+        return r.json()["choices"][0]["message"]["content"].strip()
+
+
+# ------------------------------------------------------------------------------------------------ llama.cpp
+class LlamaCppGenerator(Generator):
+    name = "llamacpp"
+
+    def __init__(self, gguf: str, n_ctx: int = 4096, temperature: float = 0.1, max_tokens: int = 600):
+        try:
+            from llama_cpp import Llama
+        except ImportError:
+            raise GeneratorError("llama-cpp-python is not installed: pip install '.[llamacpp]'") from None
+        if not gguf:
+            raise GeneratorError("GUGUS_LLM_GGUF is not set (path to a .gguf model file)")
+        self.model = gguf.rsplit("/", 1)[-1]
+        self.llm = Llama(model_path=gguf, n_ctx=n_ctx, verbose=False)
+        self.temperature, self.max_tokens = temperature, max_tokens
+
+    def stream(self, req: GenerationRequest) -> Iterator[str]:
+        for ch in self.llm.create_chat_completion(messages=[{"role": "user", "content": req.render()}], stream=True,
+                                                  temperature=self.temperature, max_tokens=self.max_tokens):
+            delta = ch["choices"][0].get("delta", {}).get("content")
+            if delta:
+                yield delta
+
+    def complete(self, prompt: str) -> str:
+        r = self.llm.create_chat_completion(messages=[{"role": "user", "content": prompt}],
+                                            temperature=self.temperature, max_tokens=200)
+        return r["choices"][0]["message"]["content"].strip()
+
+
+def make_generator(settings, embedder) -> Generator:
+    kind = settings.generator
+    if kind == "extractive":
+        return ExtractiveGenerator(embedder, threshold=settings.extractive_threshold)
+    if kind == "openai":
+        return OpenAIGenerator(settings.llm_url or "", settings.llm_model or "", settings.llm_api_key)
+    if kind == "llamacpp":
+        return LlamaCppGenerator(settings.llm_gguf or "")
+    raise GeneratorError(f"unknown generator '{kind}' (extractive | openai | llamacpp)")

@@ -1,0 +1,142 @@
+"""Citation verification, applied to every generated answer (and draft paragraph).
+
+A sentence survives only if
+  - it cites at least one passage, and every number it cites was retrieved (invented [n] are dropped);
+  - the cited passages support it: lexical overlap of its content words (stems, both languages via the glossary)
+    or, failing that, embedding similarity above a threshold (for translated answers);
+  - every number in it appears in a cited passage.
+Surviving citations are renumbered in order of first appearance.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..index.keyword import analyze
+from ..index.query import expand
+from ..ingest.catalog import detect_language
+from .types import Passage, Sentence
+
+CITE = re.compile(r"\[(\d{1,3}(?:\s*[,;]\s*\d{1,3})*)\]")
+_SPLIT = re.compile(r"(?<=[.!?])((?:\s*\[\d{1,3}(?:\s*[,;]\s*\d{1,3})*\])*)\s+(?=[\"“(]?[A-Z0-9])")
+# A period that ends a list marker ("1.", "a."), a Roman numeral or a common abbreviation does not end a sentence.
+_NO_END = re.compile(r"(?:^|[\s(])(?:\d{1,3}|[a-zA-Z]|[IVX]{1,4}|No|Nomor|Pol|Dr|Drs|Ir|Irjen|Brigjen|Kombes|H|Hj|"
+                     r"St|Jl|dll|dsb|Tbk|Prof|Mr|Mrs|Ms|U\.S|e\.g|i\.e|vs|etc)\.$")
+NUMBER = re.compile(r"(?<![\w\[])\d+(?:[.,]\d+)*(?![\w\]])")
+
+
+@dataclass
+class VerifyPolicy:
+    lexical_min: float = 0.5  # share of the sentence's content stems found in its cited passages
+    embedding_min: float = 0.80  # e5 cosine sentence~passage when lexical support is too low (translation)
+    check_numbers: bool = True
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split generated text into sentences, keeping trailing citation markers with their sentence."""
+    text = text.strip()
+    if not text:
+        return []
+    out: list[str] = []
+    for line in text.split("\n"):  # a line break always ends a sentence
+        last = 0
+        for m in _SPLIT.finditer(line):
+            if not m.group(1) and _NO_END.search(line[last:m.start()]):
+                continue
+            out.append(line[last:m.start()] + m.group(1))
+            last = m.end()
+        out.append(line[last:])
+    return [s.strip() for s in out if s.strip()]
+
+
+def parse_cites(sentence: str) -> tuple[str, list[int]]:
+    nums: list[int] = []
+    for m in CITE.finditer(sentence):
+        nums.extend(int(x) for x in re.split(r"\s*[,;]\s*", m.group(1)))
+    clean = CITE.sub("", sentence)
+    clean = re.sub(r"\s+([.,;:!?])", r"\1", clean)
+    return re.sub(r"\s{2,}", " ", clean).strip(), list(dict.fromkeys(nums))
+
+
+def numbers_in(text: str) -> set[str]:
+    """Numbers normalised so that 4.320, 4,320 and 4320 compare equal."""
+    return {re.sub(r"[.,]", "", n) for n in NUMBER.findall(text)}
+
+
+def lexical_support(claim: str, passages: list[str]) -> float:
+    terms = set(analyze(claim))
+    if not terms:
+        return 1.0
+    lang = detect_language(claim)
+    extra = set(analyze(" ".join(expand(claim, lang))))
+    have = set(analyze(" ".join(passages)))
+    hits = 0
+    for t in terms:
+        if t in have:
+            hits += 1
+    # glossary translations of the claim's terms count too (an English answer citing Indonesian text)
+    if extra & have:
+        hits += min(len(extra & have), len(terms) - hits)
+    return hits / len(terms)
+
+
+class Verifier:
+    def __init__(self, embedder=None, policy: VerifyPolicy | None = None):
+        self.embedder = embedder
+        self.policy = policy or VerifyPolicy()
+
+    def _embedding_support(self, claim: str, texts: list[str]) -> float:
+        if self.embedder is None or not texts:
+            return 0.0
+        vecs = np.asarray(self.embedder.embed_passages([claim] + texts), dtype=np.float32)
+        return float(np.max(vecs[1:] @ vecs[0]))
+
+    def verify(self, answer: str, passages: list[Passage]) -> tuple[list[Sentence], list[Sentence], list[Passage]]:
+        """-> (kept sentences with renumbered cites, removed sentences with reasons, cited passages in new order)."""
+        by_n = {p.n: p for p in passages}
+        kept: list[Sentence] = []
+        removed: list[Sentence] = []
+        for raw in split_sentences(answer):
+            claim, cites = parse_cites(raw)
+            if not re.search(r"\w", claim):
+                continue
+            invented = [n for n in cites if n not in by_n]
+            cites = [n for n in cites if n in by_n]
+            if not cites:
+                reason = f"cites passage(s) {invented} that were not retrieved" if invented else "no citation"
+                removed.append(Sentence(claim, [], False, reason))
+                continue
+            texts = [by_n[n].text for n in cites]
+            if self.policy.check_numbers:
+                missing = numbers_in(claim) - set().union(*(numbers_in(t) for t in texts))
+                if missing:
+                    removed.append(Sentence(claim, cites, False,
+                                            f"number(s) {sorted(missing)} not in the cited passage(s)"))
+                    continue
+            lex = lexical_support(claim, texts)
+            if lex < self.policy.lexical_min:
+                emb = self._embedding_support(claim, texts)
+                if emb < self.policy.embedding_min:
+                    removed.append(Sentence(claim, cites, False,
+                                            f"not supported by the cited passage(s) (overlap {lex:.2f}, "
+                                            f"similarity {emb:.2f})"))
+                    continue
+            kept.append(Sentence(claim, cites))
+        # renumber in order of first citation
+        order: list[int] = []
+        for s in kept:
+            for n in s.cites:
+                if n not in order:
+                    order.append(n)
+        new = {old: i + 1 for i, old in enumerate(order)}
+        for s in kept:
+            s.cites = [new[n] for n in s.cites]
+        cited = [Passage(new[old], by_n[old].hit) for old in order]
+        return kept, removed, cited
+
+
+def render(sentences: list[Sentence]) -> str:
+    """Sentences with their markers after them: "Korban berhak atas restitusi. [1][2]"."""
+    return " ".join(f"{s.text} {''.join(f'[{n}]' for n in s.cites)}" for s in sentences)
