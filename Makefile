@@ -1,5 +1,5 @@
 # Gugus: two commands do all set-up on a fresh machine.
-#   make run   install, ingest corpus/, serve (until the web UI lands: ingest + a sample search)
+#   make run   install, ingest corpus/, serve the web UI on http://127.0.0.1:7860
 #   make test  install with test extras, run the test suite
 PY ?= python3
 VENV ?= .venv
@@ -10,7 +10,7 @@ export HF_HUB_DISABLE_TELEMETRY := 1
 export GRADIO_ANALYTICS_ENABLED := False
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: install install-test system-deps run ingest test bench eval clean
+.PHONY: install install-test system-deps test-deps run ingest test bench eval clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -28,15 +28,22 @@ install: $(BIN)/python system-deps
 	$(BIN)/pip install -q $(PIP_FLAGS) torch==2.13.0
 	$(BIN)/pip install -q $(PIP_FLAGS) -e .
 
-install-test: install
+# Browser tests use Debian's chromium driven by Playwright (no browser download).
+test-deps:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  echo "installing chromium"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; \
+	fi
+
+install-test: install test-deps
 	$(BIN)/pip install -q $(PIP_FLAGS) -e ".[test]"
 
 ingest: install
 	$(BIN)/gugus ingest
 
 run: ingest
-	$(BIN)/gugus docs
-	$(BIN)/gugus search "Apa yang dimaksud dengan perdagangan orang?" --top-k 3
+	$(BIN)/gugus serve --host 127.0.0.1 --port 7860
 
 test: install-test
 	$(BIN)/python -m pytest -q

@@ -65,7 +65,8 @@ class KeywordIndex:
             self.bm25.index([analyze(t) or ["_"] for t in texts], show_progress=False)
 
     def scores(self, query: str) -> np.ndarray:
-        q = [t for t in analyze(query) if t in self.bm25.vocab_dict] if self.ids else []
+        # each term once: glossary expansion repeats common terms ("gugus tugas") that would drown rare ones
+        q = list(dict.fromkeys(t for t in analyze(query) if t in self.bm25.vocab_dict)) if self.ids else []
         if not q:
             return np.zeros(len(self.ids), dtype=np.float32)
         return np.asarray(self.bm25.get_scores(q), dtype=np.float32)

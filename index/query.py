@@ -47,7 +47,7 @@ def load_glossary(path: Path = GLOSSARY_FILE) -> list[tuple[list[str], list[str]
 
 
 def _phrase_in(phrase: str, text: str) -> bool:
-    return re.search(rf"(?<!\w){re.escape(phrase.lower())}(?!\w)", text) is not None
+    return re.search(rf"(?<!\w){re.escape(phrase.lower())}(?:s|es)?(?!\w)", text) is not None  # plurals too
 
 
 def expand(text: str, lang: str) -> list[str]:

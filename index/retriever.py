@@ -70,6 +70,38 @@ class Filters:
     def is_empty(self) -> bool:
         return self.where() is None
 
+    def mask(self, cols: "MetaColumns") -> np.ndarray:
+        """Vectorised `matches` over all chunks of the keyword index."""
+        m = np.ones(cols.n, dtype=bool)
+        if self.doc_types:
+            m &= np.isin(cols.doc_type, self.doc_types)
+        if self.languages:
+            m &= np.isin(cols.language, self.languages)
+        if self.agencies:
+            m &= np.logical_or.reduce([cols.agency(a) for a in self.agencies])
+        if self.date_from:
+            m &= cols.date_int >= self._dint(self.date_from)
+        if self.date_to:
+            m &= cols.date_int <= self._dint(self.date_to)
+        return m
+
+
+class MetaColumns:
+    """Metadata of the keyword index's chunks as arrays, for filter masks without a Python loop per query."""
+
+    def __init__(self, metas: list[dict[str, Any]]):
+        self.n = len(metas)
+        self.doc_type = np.array([m.get("doc_type", "") for m in metas], dtype=object)
+        self.language = np.array([m.get("language", "") for m in metas], dtype=object)
+        self.date_int = np.array([int(m.get("date_int") or 0) for m in metas], dtype=np.int64)
+        self._agencies = [m.get("agencies") or [] for m in metas]
+        self._by_agency: dict[str, np.ndarray] = {}
+
+    def agency(self, a: str) -> np.ndarray:
+        if a not in self._by_agency:
+            self._by_agency[a] = np.array([a in x for x in self._agencies], dtype=bool)
+        return self._by_agency[a]
+
 
 @dataclass
 class Hit:
@@ -100,6 +132,7 @@ class HybridRetriever(BaseRetriever):
         self.candidates, self.rrf_k, self.weights, self.default_k = candidates, rrf_k, weights, default_k
         self._kw: KeywordIndex | None = None
         self._metas: list[dict[str, Any]] = []
+        self._cols: MetaColumns | None = None
         self._lock = threading.Lock()
 
     # ---------------------------------------------------------------- keyword index lifecycle
@@ -114,6 +147,7 @@ class HybridRetriever(BaseRetriever):
                 metas_f = kw_dir / "metas.json"
                 if kw is not None and kw.generation == gen and metas_f.is_file() and len(kw.ids) == self.store.count():
                     self._kw, self._metas = kw, json.loads(metas_f.read_text())
+                    self._cols = MetaColumns(self._metas)
                     return self._kw, self._metas
             ids, texts, metas = [], [], []
             for batch in self.store.iter_all():
@@ -128,7 +162,7 @@ class HybridRetriever(BaseRetriever):
                 tmp = kw_dir / "metas.json.tmp"
                 tmp.write_text(json.dumps(metas, ensure_ascii=False))
                 tmp.replace(kw_dir / "metas.json")
-            self._kw, self._metas = kw, metas
+            self._kw, self._metas, self._cols = kw, metas, MetaColumns(metas)
             return kw, metas
 
     def invalidate(self) -> None:
@@ -163,8 +197,8 @@ class HybridRetriever(BaseRetriever):
             timings["dense_s"] = time.perf_counter() - t
         if mode in ("hybrid", "bm25"):
             t = time.perf_counter()
-            kw, metas = self.keyword_index()
-            allowed = None if filters.is_empty() else np.array([filters.matches(m) for m in metas], dtype=bool)
+            kw, _ = self.keyword_index()
+            allowed = None if filters.is_empty() or self._cols is None else filters.mask(self._cols)
             kw_hits = kw.search(plan.keyword_text, n_cand, allowed)
             timings["bm25_s"] = time.perf_counter() - t
         if mode == "dense":

@@ -67,8 +67,11 @@ class Manifest:
         self.db.close()
 
     def _row(self, r: tuple) -> FileRecord:
+        md = json.loads(r[10]) or {}
+        md.setdefault("path", r[1])  # a 'pending' row of a first ingest has no metadata yet
+        md.setdefault("title", Path(r[1]).stem)
         return FileRecord(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], json.loads(r[8]), r[9],
-                          DocMeta.from_dict(json.loads(r[10])), r[11], r[12])
+                          DocMeta.from_dict(md), r[11], r[12])
 
     def get(self, key: str) -> FileRecord | None:
         r = self.db.execute("SELECT * FROM files WHERE key=?", (key,)).fetchone()

@@ -187,10 +187,6 @@ def test_pending_row_is_redone_without_duplicates(gugus_small, small):
     assert {o.status for o in rep2.outcomes} == {"unchanged"} and g.store.count() == total
 
 
-@pytest.mark.xfail(strict=True, raises=TypeError, reason=(
-    "PRODUCT BUG ingest/manifest.py Manifest._row: a 'pending' row of a file that was never 'done' has meta '{}', "
-    "DocMeta.from_dict({}) raises TypeError (path/title missing), so after a crash during a new file's first "
-    "ingest every later `gugus ingest`/`gugus docs` crashes. Remove this xfail when fixed."))
 def test_pending_row_of_new_file_after_crash(gugus_small, small):
     """Crash during the FIRST ingest of a new file: its row is 'pending' and has no metadata yet."""
     g = gugus_small
