@@ -10,7 +10,7 @@ export HF_HUB_DISABLE_TELEMETRY := 1
 export GRADIO_ANALYTICS_ENABLED := False
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: install install-test system-deps test-deps run ingest test bench eval clean
+.PHONY: install install-test system-deps test-deps run ingest test bench eval clean test-llm
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -57,3 +57,8 @@ bench: install
 
 clean:
 	rm -rf data .pytest_cache
+
+# Optional end-to-end test with a real small LLM (Qwen2.5-Coder-0.5B GGUF behind llama.cpp's OpenAI-compatible
+# server). Not run in CI. Uses its own venv .venv-llm; the first run compiles llama-cpp-python (~9 min on 2 cores).
+test-llm:
+	PY=$(PY) bash scripts/test_llm.sh

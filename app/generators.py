@@ -92,23 +92,42 @@ class ExtractiveGenerator(Generator):
     def __init__(self, embedder, threshold: float = 0.84, margin: float = 0.06, max_sentences: int = 3,
                  lexical_weight: float = 0.25):
         self.embedder = embedder
+        self._cache: dict[str, np.ndarray] = {}
         self.model = getattr(embedder, "id", "")
         self.threshold, self.margin, self.max_sentences, self.lexical_weight = threshold, margin, max_sentences, lexical_weight
+
+    MAX_UNITS = 24  # sentences embedded per question; the rest are ranked out by word overlap first
+
+    def _vectors(self, key: str, units: list[str]) -> np.ndarray:
+        """Sentence vectors of one passage, cached by chunk id (passages recur across an officer's questions)."""
+        hit = self._cache.get(key)
+        if hit is None:
+            hit = np.asarray(self.embedder.embed_passages(units), dtype=np.float32)
+            if len(self._cache) > 2048:
+                self._cache.pop(next(iter(self._cache)))
+            self._cache[key] = hit
+        return hit
 
     def score(self, question: str, passages: list[Passage]) -> list[tuple[float, int, int, str]]:
         """(score, passage n, position, sentence) for every evidence sentence, best first."""
         plan = plan_query(question)
-        units = [(p.n, i, s) for p in passages for i, s in enumerate(sentence_units(p.text))]
+        q_terms = set(analyze(plan.keyword_text))
+        units = [(p, i, s, len(q_terms & set(analyze(s))) / max(len(q_terms), 1))
+                 for p in passages for i, s in enumerate(sentence_units(p.text))]
         if not units:
             return []
+        if len(units) > self.MAX_UNITS:
+            units = sorted(units, key=lambda u: -u[3])[: self.MAX_UNITS]
         q = np.asarray(self.embedder.embed_query(question), dtype=np.float32)
-        vecs = np.asarray(self.embedder.embed_passages([u[2] for u in units]), dtype=np.float32)
-        sims = vecs @ q
-        q_terms = set(analyze(plan.keyword_text))
         out = []
-        for (n, i, s), sim in zip(units, sims):
-            lex = len(q_terms & set(analyze(s))) / max(len(q_terms), 1)
-            out.append((float(sim) + self.lexical_weight * lex, n, i, s))
+        by_passage: dict[int, list] = {}
+        for u in units:
+            by_passage.setdefault(u[0].n, []).append(u)
+        for us in by_passage.values():
+            p = us[0][0]
+            vecs = self._vectors(f"{p.hit.id}:{','.join(str(u[1]) for u in us)}", [u[2] for u in us])
+            for (p, i, s, lex), sim in zip(us, vecs @ q):
+                out.append((float(sim) + self.lexical_weight * lex, p.n, i, s))
         out.sort(key=lambda x: -x[0])
         return out
 

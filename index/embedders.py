@@ -119,7 +119,8 @@ class SentenceTransformerEmbedding(GugusEmbedding):
 
     @property
     def dim(self) -> int:
-        return int(self._model.get_sentence_embedding_dimension())
+        get = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        return int(get())
 
     def count_tokens(self, text: str) -> int:
         return len(self._model.tokenizer(self._pp + text, add_special_tokens=True)["input_ids"])

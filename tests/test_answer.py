@@ -108,15 +108,13 @@ def test_unanswerable_indonesian_question_abstains_in_indonesian(corpus_gugus, q
     assert r.citations == [] and r.related
 
 
-def test_answer_language_follows_the_question(answers, corpus_gugus):
+def test_answer_language_follows_the_question(answers):
+    # lang is the question's language (extractive answers quote the sources as written; abstentions and LLM
+    # prompts use lang, see the abstention tests above and test_openai_generator.py)
     assert answers["What rights do victims have to restitution?"].lang == "en"
     assert answers["Apa hak korban atas restitusi?"].lang == "id"
     assert answers["What tier was Indonesia placed on in the 2019 TIP report?"].lang == "en"
-    # the abstention message is in the question's language (checked above too, here side by side)
-    en = corpus_gugus.answerer.ask(UNANSWERABLE_EN)
-    idn = corpus_gugus.answerer.ask(UNANSWERABLE_ID[0])
-    assert (en.lang, en.answer) == ("en", NOT_FOUND["en"])
-    assert (idn.lang, idn.answer) == ("id", NOT_FOUND["id"])
+    assert answers[SUBSATGAS_Q].lang == "id"
 
 
 # ------------------------------------------------------------------------------------------------ follow-ups

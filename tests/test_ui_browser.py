@@ -1,0 +1,195 @@
+"""The web UI in a real browser (Debian's chromium driven by Playwright) and the Gradio HTTP API (gradio_client),
+against `gugus serve` started as a subprocess over a small ingested corpus."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from answer_helpers import free_port, open_gugus, small_corpus
+from helpers import NEWS002, REPO
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = REPO / "tests" / "artifacts"
+QUESTION = "Apa saja enam Subsatgas Gugus Tugas TPPO?"
+NEWS003 = "news/003_c84d30f768671f4c.txt"
+READY_TIMEOUT = 90
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """`gugus serve` on a free port over an ingested copy of news/002 + news/003. Yields the base URL."""
+    root = tmp_path_factory.mktemp("ui")
+    corpus = small_corpus(root / "corpus", NEWS002, NEWS003)
+    g = open_gugus(root / "data", corpus)
+    g.close()
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GUGUS_")}
+    env.update(GUGUS_DATA_DIR=str(root / "data"), GUGUS_CORPUS_DIR=str(corpus), HF_HUB_OFFLINE="1",
+               TRANSFORMERS_OFFLINE="1", GRADIO_ANALYTICS_ENABLED="False", ANONYMIZED_TELEMETRY="False",
+               PYTHONUNBUFFERED="1")
+    script = Path(sys.executable).parent / "gugus"
+    cmd = [str(script)] if script.exists() else [sys.executable, "-c", "from gugus.app.cli import main; main()"]
+    proc = subprocess.Popen(cmd + ["serve", "--host", "127.0.0.1", "--port", str(port)], cwd=root, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lines: list[str] = []
+    ready = threading.Event()
+
+    def pump():
+        for line in proc.stdout:  # keep draining so the server never blocks on a full pipe
+            lines.append(line)
+            if "Gugus ready" in line:
+                ready.set()
+
+    threading.Thread(target=pump, daemon=True).start()
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + READY_TIMEOUT
+        up = False
+        while time.monotonic() < deadline and proc.poll() is None:
+            if ready.is_set():
+                try:
+                    up = httpx.get(base + "/", timeout=5).status_code == 200
+                except httpx.HTTPError:
+                    up = False
+                if up:
+                    break
+            time.sleep(0.5)
+        if not up:
+            raise AssertionError(f"gugus serve did not come up in {READY_TIMEOUT} s (exit {proc.poll()}):\n"
+                                 + "".join(lines[-40:]))
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:  # uvicorn waits for open streams; no need to wait for them here
+            proc.kill()
+            proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).is_file():
+        pytest.fail(f"{CHROMIUM} is missing: `make test` installs it (make test-deps: apt-get install chromium). "
+                    "Never `playwright install`.")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--no-first-run", "--disable-sync"])
+        yield b
+        b.close()
+
+
+def test_chat_answers_with_citations_and_opens_the_source(server, browser):
+    from playwright.sync_api import expect
+
+    port = server.rsplit(":", 1)[1]
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    requested: list[str] = []
+    context.on("request", lambda req: requested.append(req.url))
+    page = context.new_page()
+    try:
+        page.goto(server + "/", wait_until="domcontentloaded")
+        box = page.locator("#gugus-question textarea")
+        box.wait_for(state="visible", timeout=60_000)
+        expect(page.locator("#gugus-status")).to_contain_text("2", timeout=30_000)
+        box.fill(QUESTION)
+        page.locator("#gugus-ask").click()
+        page.wait_for_selector("#gugus-sources .gugus-src", timeout=60_000)
+        chat = page.locator("#gugus-chat")
+        expect(chat).to_contain_text("[1]", timeout=30_000)
+        expect(chat).to_contain_text("Penegakan Hukum")
+        assert "Subsatgas" in chat.inner_text()
+        first_src = page.locator("#gugus-sources .gugus-src").first
+        expect(first_src).to_contain_text(NEWS002)
+        expect(first_src).to_contain_text("Penegakan Hukum")
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "ui_chat.png"), full_page=True)
+        assert (ARTIFACTS / "ui_chat.png").stat().st_size > 0
+
+        link = page.locator("#gugus-sources a.gugus-open").first
+        href = link.get_attribute("href")
+        assert href.startswith("/source/") and "?chunk=" in href, href
+        with page.expect_popup() as info:
+            link.click()
+        popup = info.value
+        popup.wait_for_load_state("domcontentloaded")
+        assert popup.url.startswith(f"http://127.0.0.1:{port}/source/"), popup.url
+        assert "Subsatgas" in popup.locator("body").inner_text()
+        # the cited passage is highlighted on the source page
+        hit = popup.locator("section.hit")
+        expect(hit).to_have_count(1)
+        assert "Subsatgas" in hit.inner_text()
+        popup.close()
+    finally:
+        context.close()
+    assert requested
+    outside = [u for u in requested
+               if not (u.startswith(f"http://127.0.0.1:{port}/") or u.startswith(("data:", "blob:")))]
+    assert not outside, f"the page fetched from outside 127.0.0.1: {outside}"
+
+
+def test_source_page_unknown_document_is_404(server):
+    r = httpx.get(server + "/source/does-not-exist", timeout=10)
+    assert r.status_code == 404
+
+
+def test_gradio_api_ask(server):
+    from gradio_client import Client
+
+    client = Client(server + "/", verbose=False)
+    try:
+        _check_ask_api(client)
+    finally:
+        client.close()
+
+
+def _check_ask_api(client):
+    api = client.view_api(print_info=False, return_format="dict")
+    ask = api["named_endpoints"]["/ask"]
+    params = [p["parameter_name"] for p in ask["parameters"]]
+    assert params[0] == "message", params
+    # only the chat endpoint (and the ingest endpoint) are exposed; clear/submit/lang switches are not
+    assert set(api["named_endpoints"]) <= {"/ask", "/ingest"}, set(api["named_endpoints"])
+    args = {"message": QUESTION, "messages": [], "types": [], "ags": [], "dfrom": "", "dto": ""}
+    assert set(params) == set(args), params
+    chat, sources, question_box = client.predict(*[args[p] for p in params], api_name="/ask")
+    assert "gugus-src" in sources and NEWS002 in sources and "a class='gugus-open'" in sources
+    assert question_box == ""  # the question box is cleared after answering
+    assert chat[-2]["role"] == "user" and chat[-1]["role"] == "assistant"
+
+    def text(m):
+        c = m["content"]
+        return " ".join(x.get("text", "") for x in c) if isinstance(c, list) else str(c)
+
+    assert text(chat[-2]) == QUESTION
+    answer = text(chat[-1])
+    assert "[1]" in answer and "Penegakan Hukum" in answer, answer
+    # a follow-up sent with the conversation so far is answered in its context (the meeting of news/002)
+    chat2, sources2, _ = client.predict("Siapa yang memimpin rapat itu?", chat, [], [], "", "", api_name="/ask")
+    assert len(chat2) == 4 and text(chat2[-2]) == "Siapa yang memimpin rapat itu?"
+    assert "gugus-src" in sources2 and NEWS002 in sources2
+
+
+def test_gradio_api_rejects_bad_dates_politely(server):
+    from gradio_client import Client
+
+    client = Client(server + "/", verbose=False)
+    try:
+        chat, sources, _ = client.predict(QUESTION, [], [], [], "kemarin", "", api_name="/ask")
+    finally:
+        client.close()
+    last = chat[-1]["content"]
+    last = " ".join(x.get("text", "") for x in last) if isinstance(last, list) else str(last)
+    assert "invalid date" in last and "gugus-src" not in (sources or "")
