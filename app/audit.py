@@ -48,7 +48,7 @@ class AuditLog:
                 "INSERT INTO answers(ts,user,question,standalone_question,filters,answer,abstained,cited,removed,"
                 "generator,model,prompt,prompt_sha256,latency_ms,timings) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (time.time(), user, r.question, r.standalone_question, json.dumps(r.filters, ensure_ascii=False),
-                 r.answer, int(r.abstained), json.dumps(cited), json.dumps([s.text for s in r.removed],
+                 r.answer, int(r.abstained), json.dumps(cited), json.dumps([{"text": s.text, "reason": s.reason} for s in r.removed],
                                                                            ensure_ascii=False),
                  r.generator, r.model, r.prompt, r.prompt_sha256, 1000 * r.timings.get("total_s", 0.0),
                  json.dumps(r.timings)),

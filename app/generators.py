@@ -108,8 +108,8 @@ class ExtractiveGenerator(Generator):
             self._cache[key] = hit
         return hit
 
-    def score(self, question: str, passages: list[Passage]) -> list[tuple[float, int, int, str]]:
-        """(score, passage n, position, sentence) for every evidence sentence, best first."""
+    def score(self, question: str, passages: list[Passage]) -> list[tuple[float, int, int, str, float]]:
+        """(score, passage n, position, sentence, word overlap) for every evidence sentence, best first."""
         plan = plan_query(question)
         q_terms = set(analyze(plan.keyword_text))
         units = [(p, i, s, len(q_terms & set(analyze(s))) / max(len(q_terms), 1))
@@ -127,7 +127,7 @@ class ExtractiveGenerator(Generator):
             p = us[0][0]
             vecs = self._vectors(f"{p.hit.id}:{','.join(str(u[1]) for u in us)}", [u[2] for u in us])
             for (p, i, s, lex), sim in zip(us, vecs @ q):
-                out.append((float(sim) + self.lexical_weight * lex, p.n, i, s))
+                out.append((float(sim) + self.lexical_weight * lex, p.n, i, s, lex))
         out.sort(key=lambda x: -x[0])
         return out
 
@@ -136,7 +136,7 @@ class ExtractiveGenerator(Generator):
 
         c = constraints(question)
         ok = {p.n for p in passages if passage_ok(c, p.text, p.hit.meta)}
-        scored = [x for x in self.score(question, passages) if x[1] in ok and sentence_ok(c, x[3])]
+        scored = [x for x in self.score(question, passages) if x[1] in ok and sentence_ok(c, x[3]) and x[4] > 0]
         if not scored or scored[0][0] < self.threshold:
             return []
         best = scored[0][0]
@@ -151,7 +151,7 @@ class ExtractiveGenerator(Generator):
             return
         from .verify import split_sentences
 
-        for k, (_, n, _, s) in enumerate(chosen):  # one evidence unit a line; every sentence of it cited
+        for k, (_, n, _, s, _) in enumerate(chosen):  # one evidence unit a line; every sentence of it cited
             line = " ".join(f"{x} [{n}]" for x in split_sentences(" ".join(s.split())))
             yield ("" if k == 0 else "\n") + line
 

@@ -61,5 +61,5 @@ class AnswerResult:
             "citations": [p.to_json() for p in self.citations], "related": [p.to_json() for p in self.related],
             "removed": [{"text": s.text, "reason": s.reason} for s in self.removed],
             "generator": self.generator, "model": self.model, "prompt": self.prompt,
-            "prompt_sha256": self.prompt_sha256, "timings": {k: round(v, 4) for k, v in self.timings.items()},
+            "prompt_sha256": self.prompt_sha256, "filters": self.filters, "timings": {k: round(v, 4) for k, v in self.timings.items()},
         }

@@ -293,4 +293,4 @@ def serve(g, host: str = "127.0.0.1", port: int = 7860) -> None:
     print(f"Gugus ready in {time.perf_counter() - t0:.1f} s: http://{host}:{port}  "
           f"({len(docs)} documents; embedder {g.embedder.id}; generator {g.answerer.generator.name} "
           f"{g.answerer.generator.model})", flush=True)
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    uvicorn.run(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=3)
