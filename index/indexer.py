@@ -155,8 +155,3 @@ class Indexer:
                 self.manifest.remove(rec.key)
                 fixed.append(rec.path)
         return fixed
-
-    def reindex(self) -> None:
-        self.store.drop()
-        for rec in self.manifest.all():
-            self.manifest.remove(rec.key)

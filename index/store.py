@@ -107,31 +107,6 @@ class ChromaStore:
             )
         return col
 
-    @staticmethod
-    def stored_embedder(data_dir: Path | None = None, url: str | None = None) -> str | None:
-        """The embedder id an existing store was built with, without opening it for writing."""
-        import chromadb
-        from chromadb.config import Settings as ChromaSettings
-
-        s = ChromaSettings(anonymized_telemetry=False)
-        try:
-            if url:
-                u = urlparse(url if "://" in url else f"http://{url}")
-                client = chromadb.HttpClient(host=u.hostname, port=u.port or 8000, settings=s)
-            else:
-                client = chromadb.PersistentClient(path=str(data_dir / "chroma"), settings=s)
-            return (client.get_collection(COLLECTION, embedding_function=None).metadata or {}).get("embedder")
-        except Exception:
-            return None
-
-    def drop(self) -> None:
-        """Delete the collection (re-index) and create it anew for the configured embedder."""
-        try:
-            self.client.delete_collection(self.name)
-        except Exception:
-            pass
-        self.col = self._open()
-
     def count(self) -> int:
         return self.col.count()
 

@@ -80,9 +80,6 @@ class Manifest:
     def all(self) -> list[FileRecord]:
         return [self._row(r) for r in self.db.execute("SELECT * FROM files ORDER BY path")]
 
-    def by_sha(self, sha: str) -> list[FileRecord]:
-        return [self._row(r) for r in self.db.execute("SELECT * FROM files WHERE sha256=?", (sha,))]
-
     def mark_pending(self, key: str, path: str, doc_id: str, sha: str, size: int) -> None:
         with self.db:
             self.db.execute(
