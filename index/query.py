@@ -66,7 +66,7 @@ def expand(text: str, lang: str) -> list[str]:
 # "the 2006 witness and victim protection law", "UU tahun 2017 tentang ...": a law named by its year only.
 LAW_YEAR_REF = [
     re.compile(r"\b((?:19|20)\d\d)\s+(?:[\w'-]+\s+){0,6}?(?:law|act)\b", re.I),
-    re.compile(r"\b(?:UU|Undang-Undang)\s+(?:[\w'-]+\s+){0,6}?tahun\s+((?:19|20)\d\d)\b", re.I),
+    re.compile(r"\b(?:UU|Undang-Undang)\s+(?:[\w'-]+\s+){0,6}?(?:tahun\s+)?((?:19|20)\d\d)\b", re.I),
 ]
 PERDA_DIY_REF = re.compile(r"\b(?:Perda\s+(?:DIY|Yogyakarta)|Yogyakarta(?:\s+[\w-]+){0,3}\s+(?:Perda|regulation)|"
                            r"Peraturan Daerah (?:DIY|Daerah Istimewa Yogyakarta))\b", re.I)
@@ -77,10 +77,12 @@ def references(text: str) -> list[dict]:
     for doc_type, rx in REG_REF:
         for m in rx.finditer(text):
             refs.append({"$and": [{"doc_type": doc_type}, {"number": str(int(m.group(1)))}, {"year": int(m.group(2))}]})
-    if not refs:
+    if not any(r.get("$and", [{}])[0].get("doc_type") == "uu" for r in refs):
         for rx in LAW_YEAR_REF:
             for m in rx.finditer(text):
-                refs.append({"$and": [{"doc_type": "uu"}, {"year": int(m.group(1))}]})
+                ref = {"$and": [{"doc_type": "uu"}, {"year": int(m.group(1))}]}
+                if ref not in refs:
+                    refs.append(ref)
         if PERDA_DIY_REF.search(text):
             refs.append({"doc_type": "perda"})
     for m in TIP_REF.finditer(text):
