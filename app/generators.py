@@ -89,7 +89,7 @@ class ExtractiveGenerator(Generator):
 
     name = "extractive"
 
-    def __init__(self, embedder, threshold: float = 0.84, margin: float = 0.06, max_sentences: int = 3,
+    def __init__(self, embedder, threshold: float = 0.84, margin: float = 0.03, max_sentences: int = 2,
                  lexical_weight: float = 0.25):
         self.embedder = embedder
         self._cache: dict[str, np.ndarray] = {}
