@@ -34,12 +34,13 @@ class AnswerPipeline:
         self.generator = generator
         self.audit = audit
         self.verifier = verifier or Verifier(gugus.embedder)
+        self.uses_prompt = not isinstance(generator, ExtractiveGenerator)  # the extractive one quotes, no prompt
 
     # ------------------------------------------------------------------------------------------------ follow-ups
     def standalone(self, question: str, history: list[tuple[str, str]] | None, lang: str) -> str:
         if not history:
             return question
-        if not isinstance(self.generator, ExtractiveGenerator):
+        if self.uses_prompt:
             convo = "\n".join(f"Q: {q}\nA: {a}" for q, a in history[-3:])
             try:
                 out = self.generator.complete(get_prompt("condense", lang).render(history=convo, question=question))
@@ -89,8 +90,8 @@ class AnswerPipeline:
             question=question, standalone_question=standalone, lang=lang,
             answer=render(kept) if kept else NOT_FOUND[lang], abstained=abstained, citations=cited,
             related=related, removed=removed, generator=self.generator.name, model=self.generator.model,
-            prompt=prompt.file if not isinstance(self.generator, ExtractiveGenerator) else None,
-            prompt_sha256=prompt.sha256 if not isinstance(self.generator, ExtractiveGenerator) else None,
+            prompt=prompt.file if self.uses_prompt else None,
+            prompt_sha256=prompt.sha256 if self.uses_prompt else None,
             timings=timings, filters={k: v for k, v in asdict(filters or Filters()).items() if v},
         )
         if self.audit is not None:

@@ -63,7 +63,6 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], prune: bool, reindex: bo
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     g = _open(ctx, reset=reindex)
-    targets = list(paths) or [g.settings.corpus_dir]
     with Progress(TextColumn("[bold]ingest"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   TextColumn("{task.description}"), console=err, transient=True, disable=as_json) as bar:
         task = bar.add_task("", total=None)
@@ -71,7 +70,7 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], prune: bool, reindex: bo
         def progress(name: str, i: int, n: int) -> None:
             bar.update(task, total=n, completed=i, description=name[-60:])
 
-        report = g.ingest(targets, prune=prune, progress=progress)
+        report = g.ingest(list(paths) or None, prune=prune, progress=progress)
     if as_json:
         click.echo(json.dumps({
             "files": [o.__dict__ for o in report.outcomes], "missing": report.missing,

@@ -260,8 +260,7 @@ def build_app(g):
         if rec.fmt == "pdf" and path.is_file():
             return FileResponse(path, media_type="application/pdf", filename=path.name,
                                 content_disposition_type="inline")
-        chunks = sorted((c for b in g.store.iter_all() for c in b if c.meta.get("doc_id") == doc_id),
-                        key=lambda c: c.meta.get("ordinal", 0))
+        chunks = g.store.doc_chunks(doc_id)
         body = []
         for c in chunks:
             mark = " class='hit' id='hit'" if c.id == chunk else ""

@@ -127,6 +127,12 @@ class ChromaStore:
     def doc_chunk_count(self, doc_id: str) -> int:
         return len(self.col.get(where={"doc_id": doc_id}, include=[])["ids"])
 
+    def doc_chunks(self, doc_id: str) -> list[StoredChunk]:
+        """One document's chunks in reading order."""
+        res = self.col.get(where={"doc_id": doc_id}, include=["documents", "metadatas"])
+        chunks = [StoredChunk(i, d, m or {}) for i, d, m in zip(res["ids"], res["documents"], res["metadatas"])]
+        return sorted(chunks, key=lambda c: c.meta.get("ordinal", 0))
+
     def query(self, embedding: list[float], k: int, where: dict | None = None) -> list[StoredChunk]:
         n = self.count()
         if n == 0:

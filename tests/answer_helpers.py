@@ -10,16 +10,14 @@ from __future__ import annotations
 import json
 import queue
 import re
-import shutil
 import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Callable
 
-import yaml
 
-from helpers import CORPUS
+from helpers import copy_corpus
 
 MARKER = re.compile(r"\[(\d{1,3})\]")
 DIGITS = re.compile(r"\d+(?:[.,]\d+)*")
@@ -27,21 +25,8 @@ DIGITS = re.compile(r"\d+(?:[.,]\d+)*")
 
 # ------------------------------------------------------------------------------------------------ corpus / Gugus
 def small_corpus(root: Path, *rels: str, extra: dict[str, str] | None = None) -> Path:
-    """Copy real corpus files `rels` into root (same relative paths) with their catalog entries; `extra` adds
-    files {relative path: text} that have no catalog entry (metadata inferred)."""
-    root.mkdir(parents=True, exist_ok=True)
-    full = yaml.safe_load((CORPUS / "catalog.yaml").read_text(encoding="utf-8"))["documents"]
-    for rel in rels:
-        dst = root / rel
-        dst.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(CORPUS / rel, dst)
-    for rel, text in (extra or {}).items():
-        dst = root / rel
-        dst.parent.mkdir(parents=True, exist_ok=True)
-        dst.write_text(text, encoding="utf-8")
-    (root / "catalog.yaml").write_text(yaml.safe_dump({"documents": {r: full[r] for r in rels if r in full}},
-                                                     allow_unicode=True), encoding="utf-8")
-    return root
+    """Copy real corpus files `rels` into root with their catalog entries (see helpers.copy_corpus)."""
+    return copy_corpus(root, *rels, extra=extra)
 
 
 def settings(data_dir: Path, corpus_dir: Path, **kw):

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 # Offline and quiet, before anything imports chromadb / transformers / gradio.
@@ -17,7 +16,7 @@ for _k in [k for k in os.environ if k.startswith("GUGUS_")]:
 
 import pytest  # noqa: E402
 
-from helpers import CORPUS  # noqa: E402
+from helpers import CORPUS, copy_corpus  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -62,20 +61,7 @@ def corpus_gugus(tmp_path_factory):
 def make_corpus(tmp_path):
     """make_corpus(rel_paths..., name='c') copies real corpus files (keeping their relative paths) into a temp dir,
     with a catalog.yaml holding just their entries. Returns the directory."""
-    import yaml
-
     def make(*rels: str, name: str = "corpus", catalog: bool = True) -> Path:
-        root = tmp_path / name
-        root.mkdir(parents=True, exist_ok=True)
-        full = yaml.safe_load((CORPUS / "catalog.yaml").read_text(encoding="utf-8"))["documents"]
-        for rel in rels:
-            dst = root / rel
-            dst.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(CORPUS / rel, dst)
-        if catalog:
-            entries = {rel: full[rel] for rel in rels if rel in full}
-            (root / "catalog.yaml").write_text(yaml.safe_dump({"documents": entries}, allow_unicode=True),
-                                               encoding="utf-8")
-        return root
+        return copy_corpus(tmp_path / name, *rels, catalog=catalog)
 
     return make

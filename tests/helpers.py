@@ -1,5 +1,8 @@
-"""Paths shared by the tests (importable as `helpers`: pytest puts tests/ on sys.path)."""
+"""Paths and corpus helpers shared by the tests (importable as `helpers`: pytest puts tests/ on sys.path)."""
+import shutil
 from pathlib import Path
+
+import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO / "corpus"
@@ -8,3 +11,22 @@ PERPRES49 = "laws/perpres_49_2023_perubahan_kedua_perpres_69_2008_gugus_tugas.md
 PERDA_PDF = "laws/perda_diy_6_2025_pencegahan_penanganan_korban_perdagangan_orang.pdf"
 NEWS002 = "news/002_d5ae5447535fc412.txt"
 TIP_PROTECTION_2019 = "tip_report/tip2019_state_gov_indonesia_02_protection.txt"
+
+
+def copy_corpus(root: Path, *rels: str, extra: dict[str, str] | None = None, catalog: bool = True) -> Path:
+    """Copy real corpus files `rels` into root (same relative paths, so catalog keys stay valid), with a catalog.yaml
+    holding just their entries; `extra` adds files {relative path: text} that have no catalog entry."""
+    root.mkdir(parents=True, exist_ok=True)
+    full = yaml.safe_load((CORPUS / "catalog.yaml").read_text(encoding="utf-8"))["documents"]
+    for rel in rels:
+        dst = root / rel
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(CORPUS / rel, dst)
+    for rel, text in (extra or {}).items():
+        dst = root / rel
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        dst.write_text(text, encoding="utf-8")
+    if catalog:
+        (root / "catalog.yaml").write_text(yaml.safe_dump({"documents": {r: full[r] for r in rels if r in full}},
+                                                         allow_unicode=True), encoding="utf-8")
+    return root
