@@ -16,8 +16,10 @@ import numpy as np
 from llama_index.core.base.base_retriever import BaseRetriever
 from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 
+from ..ingest.types import REGULATION_TYPES
 from .embedders import GugusEmbedding
 from .keyword import KeywordIndex
+from .period import Period
 from .query import plan_query
 from .store import ChromaStore, StoredChunk
 
@@ -31,6 +33,9 @@ class Filters:
     date_from: str | None = None  # ISO date, inclusive
     date_to: str | None = None
     languages: list[str] = field(default_factory=list)
+    # A reporting period (drafting, figures, coverage): documents dated inside it, plus the regulations enacted
+    # on or before its end (the law in force). Undated documents other than regulations are left out.
+    period: Period | None = None
 
     @staticmethod
     def _dint(s: str) -> int:
@@ -49,6 +54,11 @@ class Filters:
             conds.append({"date_int": {"$gte": self._dint(self.date_from)}})
         if self.date_to:
             conds.append({"date_int": {"$lte": self._dint(self.date_to)}})
+        if self.period:
+            start, end = self._dint(self.period.start), self._dint(self.period.end)
+            conds.append({"$or": [
+                {"$and": [{"date_int": {"$gte": start}}, {"date_int": {"$lte": end}}]},
+                {"$and": [{"doc_type": {"$in": list(REGULATION_TYPES)}}, {"date_int": {"$lte": end}}]}]})
         if not conds:
             return None
         return conds[0] if len(conds) == 1 else {"$and": conds}
@@ -65,6 +75,10 @@ class Filters:
             return False
         if self.date_to and d > self._dint(self.date_to):
             return False
+        if self.period:
+            start, end = self._dint(self.period.start), self._dint(self.period.end)
+            if d > end or (d < start and m.get("doc_type") not in REGULATION_TYPES):
+                return False
         return True
 
     def is_empty(self) -> bool:
@@ -83,6 +97,9 @@ class Filters:
             m &= cols.date_int >= self._dint(self.date_from)
         if self.date_to:
             m &= cols.date_int <= self._dint(self.date_to)
+        if self.period:
+            start, end = self._dint(self.period.start), self._dint(self.period.end)
+            m &= (cols.date_int <= end) & ((cols.date_int >= start) | np.isin(cols.doc_type, REGULATION_TYPES))
         return m
 
 
