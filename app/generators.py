@@ -30,10 +30,11 @@ class GenerationRequest:
     passages: list[Passage]
     prompt: Prompt
     history: list[tuple[str, str]] = field(default_factory=list)
+    extra: dict[str, str] = field(default_factory=dict)  # further template fields (a draft's section, period ...)
 
     def render(self) -> str:
         blocks = [f"[{p.n}] {p.label}\n{p.text}" for p in self.passages]
-        return self.prompt.render(passages="\n\n".join(blocks), question=self.question)
+        return self.prompt.render(passages="\n\n".join(blocks), question=self.question, **self.extra)
 
 
 class Generator:

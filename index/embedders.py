@@ -8,8 +8,10 @@ Optional e5-style prefixes for ST models: st:<path>?query=query: &passage=passag
 from __future__ import annotations
 
 import os
+import threading
+from collections import OrderedDict
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import parse_qs
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
@@ -25,7 +27,11 @@ class EmbedderError(Exception):
 
 
 class GugusEmbedding(BaseEmbedding):
-    """Common surface: id, dim, token counting, batched passage encoding."""
+    """Common surface: id, dim, token counting, batched passage encoding, cached query vectors."""
+
+    QUERY_CACHE: ClassVar[int] = 512  # query vectors kept (section outlines and coverage re-run the same queries)
+    _qcache: "OrderedDict[str, list[float]]" = PrivateAttr(default_factory=OrderedDict)
+    _qlock: Any = PrivateAttr(default_factory=threading.Lock)
 
     @property
     def id(self) -> str:  # recorded in the store; changing it requires a re-index
@@ -42,7 +48,17 @@ class GugusEmbedding(BaseEmbedding):
         return self._get_text_embeddings(texts)
 
     def embed_query(self, text: str) -> list[float]:
-        return self._get_query_embedding(text)
+        with self._qlock:
+            hit = self._qcache.get(text)
+            if hit is not None:
+                self._qcache.move_to_end(text)
+                return hit
+        vec = self._get_query_embedding(text)
+        with self._qlock:
+            self._qcache[text] = vec
+            if len(self._qcache) > self.QUERY_CACHE:
+                self._qcache.popitem(last=False)
+        return vec
 
     async def _aget_query_embedding(self, query: str) -> list[float]:
         return self._get_query_embedding(query)
