@@ -28,12 +28,14 @@ install: $(BIN)/python system-deps
 	$(BIN)/pip install -q $(PIP_FLAGS) torch==2.13.0
 	$(BIN)/pip install -q $(PIP_FLAGS) -e .
 
-# Browser tests use Debian's chromium driven by Playwright (no browser download).
+# Browser tests use Debian's chromium driven by Playwright (no browser download); the DOCX export test opens the
+# file with LibreOffice (libreoffice-writer-nogui) and reads the PDF it converts it to.
 test-deps:
-	@if [ ! -x /usr/bin/chromium ]; then \
-	  echo "installing chromium"; \
+	@if [ ! -x /usr/bin/chromium ] || ! command -v soffice >/dev/null; then \
+	  echo "installing chromium, libreoffice-writer-nogui"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium \
+	    libreoffice-writer-nogui >/dev/null; \
 	fi
 
 install-test: install test-deps

@@ -9,6 +9,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from .locking import DataDirBusy
 from .settings import Settings
 
 err = Console(stderr=True)
@@ -70,7 +71,11 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], prune: bool, reindex: bo
         def progress(name: str, i: int, n: int) -> None:
             bar.update(task, total=n, completed=i, description=name[-60:])
 
-        report = g.ingest(list(paths) or None, prune=prune, progress=progress)
+        try:
+            report = g.ingest(list(paths) or None, prune=prune, progress=progress)
+        except DataDirBusy as e:
+            err.print(f"[red]error:[/red] {e}")
+            sys.exit(2)
     if as_json:
         click.echo(json.dumps({
             "files": [o.__dict__ for o in report.outcomes], "missing": report.missing,
@@ -329,6 +334,175 @@ def eval_answers(ctx, qa_file: Path, as_json: bool, failures: bool) -> None:
         for r in res["rows"]:
             if r["answerable"] == r["abstained"]:
                 out.print(f"[red]{'refused' if r['abstained'] else 'answered'}[/red] {r['id']} {r['question']}")
+
+
+# ------------------------------------------------------------------------------------------------- drafting
+def _period(text: str | None):
+    from ..index.period import parse_period
+
+    try:
+        return parse_period(text)
+    except ValueError as e:
+        raise click.BadParameter(str(e), param_hint="--period") from None
+
+
+@cli.command()
+@click.argument("section", required=False)
+@click.option("--period", "period_text", help="TIP Report year (2025 = 2024-04-01..2025-03-31) or "
+              "YYYY-MM-DD..YYYY-MM-DD. Default: the latest complete reporting period.")
+@click.option("--lang", type=click.Choice(["en", "id"]), default="en", show_default=True,
+              help="Language of the draft (LLM generators; the extractive one quotes the sources' language).")
+@click.option("--agency", multiple=True, help="Only evidence of/mentioning this agency. Repeatable.")
+@click.option("--type", "doc_type", multiple=True, help="Only this document type. Repeatable.")
+@click.option("--note", default="", help="Officer's note to the drafter (emphasis; never a source).")
+@click.option("--generator", type=click.Choice(["extractive", "openai", "llamacpp"]),
+              help="Override GUGUS_GENERATOR for this call.")
+@click.option("--out", "out_file", type=click.Path(path_type=Path), help="Write FILE.docx or FILE.md.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object (the stable contract).")
+@click.option("--list", "list_sections_", is_flag=True, help="List the sections and their subtopics.")
+@click.pass_context
+def draft(ctx, section, period_text, lang, agency, doc_type, note, generator, out_file, as_json,
+          list_sections_) -> None:
+    """Draft a TIP Report section (prosecution, protection, prevention, trafficking_profile,
+    prioritized_recommendations) as cited paragraphs; subtopics without evidence are listed as gaps.
+
+    Outlines are files in prompts/sections/. Every draft is saved in <data>/drafts/ (see `gugus drafts`).
+    """
+    from ..prompts import OutlineError, list_sections, load_outline
+    from .drafting import DraftError, Drafter
+    from .export import export
+    from .generators import GeneratorError
+
+    if list_sections_ or not section:
+        for name in list_sections():
+            o = load_outline(name)
+            out.print(f"[bold]{name}[/bold]: {o.label('en')}  [dim]({o.path.name})[/dim]")
+            for sub in o.subtopics:
+                out.print(f"   {sub.id}: {sub.label('en')}" + ("  [dim](needs figures)[/dim]" if sub.needs_figures else ""))
+        if not section and not list_sections_:
+            raise click.UsageError("give a SECTION (listed above)")
+        return
+    period = _period(period_text)
+    if generator:
+        _settings(ctx).generator = generator
+    g = _open(ctx)
+    f = _filters(doc_type, (), None, None, ())
+    try:
+        d = Drafter(g)
+        with err.status(f"drafting {section} for {period} ...") as status:
+            def progress(i: int, n: int, name: str) -> None:
+                if name:
+                    status.update(f"drafting {section} for {period}: {i + 1}/{n} {name}")
+
+            result = d.draft(section, period, lang, list(agency), note, f, progress=progress)
+        saved = d.save(result)
+    except (OutlineError, DraftError, GeneratorError) as e:
+        err.print(f"[red]error:[/red] {e}")
+        sys.exit(2)
+    if out_file:
+        try:
+            export(result, out_file)
+        except ValueError as e:
+            raise click.BadParameter(str(e), param_hint="--out") from None
+        err.print(f"written {out_file}")
+    if as_json:
+        click.echo(json.dumps(result.to_json(), ensure_ascii=False))
+        return
+    if not out_file:
+        from .export import to_markdown
+
+        click.echo(to_markdown(result))
+    err.print(f"[dim]saved {saved} | {len(result.paragraphs)} paragraphs, {len(result.gaps)} gaps, "
+              f"{len(result.references)} references | {result.timings.get('total_s', 0):.1f} s[/dim]")
+
+
+@cli.command()
+@click.argument("draft_id", required=False)
+@click.option("--out", "out_file", type=click.Path(path_type=Path), help="Export that draft to FILE.docx or FILE.md.")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def drafts(ctx, draft_id, out_file, as_json) -> None:
+    """List saved drafts, or show / export one (DRAFT_ID as listed)."""
+    from .drafting import list_drafts, load_draft
+    from .export import export, to_markdown
+
+    paths = list_drafts(_settings(ctx).data_dir)
+    if draft_id:
+        path = next((p for p in paths if p.stem == draft_id or p.stem.startswith(draft_id)), None)
+        if path is None:
+            err.print(f"[red]error:[/red] no draft '{draft_id}' in {_settings(ctx).data_dir / 'drafts'}")
+            sys.exit(2)
+        d = load_draft(path)
+        if out_file:
+            export(d, out_file)
+            err.print(f"written {out_file}")
+        elif as_json:
+            click.echo(json.dumps(d.to_json(), ensure_ascii=False))
+        else:
+            click.echo(to_markdown(d))
+        return
+    rows = [load_draft(p) for p in paths]
+    if as_json:
+        click.echo(json.dumps([{"id": d.id, "section": d.section, "period": d.period.to_json(), "lang": d.lang,
+                                "generator": d.generator, "created": d.created, "user": d.user,
+                                "paragraphs": len(d.paragraphs), "gaps": len(d.gaps)} for d in rows],
+                              ensure_ascii=False))
+        return
+    t = Table(title=f"{len(rows)} drafts")
+    for col in ("id", "section", "period", "lang", "generator", "paragraphs", "gaps", "user"):
+        t.add_column(col, overflow="fold")
+    for d in rows:
+        t.add_row(d.id, d.section, str(d.period), d.lang, d.generator, str(len(d.paragraphs)), str(len(d.gaps)),
+                  d.user)
+    out.print(t)
+
+
+# ------------------------------------------------------------------------------------------------- backup / restore
+@cli.command()
+@click.argument("dest", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def backup(ctx, dest: Path, as_json: bool) -> None:
+    """Back up the data directory into DEST (a new or empty directory): store, manifest, audit log, drafts, users.
+
+    No ingest runs meanwhile (both take the data directory's lock). With a Chroma server, its collection is
+    exported with the embeddings. DEST/gugus-backup.json lists every file with its sha256.
+    """
+    from .backup import BackupError, backup as run
+
+    g = _open(ctx)
+    try:
+        s = run(g, dest)
+    except (BackupError, DataDirBusy) as e:
+        err.print(f"[red]error:[/red] {e}")
+        sys.exit(2)
+    finally:
+        g.close()
+    if as_json:
+        click.echo(json.dumps({**s.__dict__, "path": str(s.path)}, ensure_ascii=False))
+    else:
+        out.print(f"backup written to {s.path}: {s.files} files, {s.bytes / 2**20:.1f} MB, "
+                  f"{s.chunks} passages ({s.store} store, embedder {s.embedder})")
+
+
+@cli.command()
+@click.argument("src", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace the contents of a data directory that is not empty.")
+@click.pass_context
+def restore(ctx, src: Path, force: bool) -> None:
+    """Restore a backup made by `gugus backup` into the data directory, after checking every file's sha256.
+
+    Refuses a data directory that is not empty unless --force.
+    """
+    from .backup import BackupError, restore as run
+
+    try:
+        m = run(_settings(ctx), src, force=force)
+    except (BackupError, DataDirBusy) as e:
+        err.print(f"[red]error:[/red] {e}")
+        sys.exit(2)
+    out.print(f"restored {len(m['files'])} files from {src} (made {m['created']} by Gugus {m['gugus_version']}, "
+              f"{m['store']['chunks']} passages, embedder {m['embedder']}) into {_settings(ctx).data_dir}")
 
 
 def main() -> None:
