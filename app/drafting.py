@@ -52,6 +52,9 @@ EVIDENCE_NOTE = {
 }
 
 
+RECORDED_FILTERS = ("doc_types", "languages", "date_from", "date_to")  # saved with a draft (access is the user's)
+
+
 class DraftError(ValueError):
     pass
 
@@ -195,7 +198,7 @@ class Drafter:
             prompt_sha256=None if self.extractive else get_prompt("draft", lang).sha256,
             outline=outline.path.name, outline_sha256=outline.sha256,
             created=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), user=user or self.g.settings.user,
-            filters={k: v for k, v in asdict(base).items() if v and k != "period"},
+            filters={k: v for k, v in asdict(base).items() if v and k in RECORDED_FILTERS},
             mode_note=EVIDENCE_NOTE[lang] if self.extractive else "",
         )
         n = len(outline.subtopics)
@@ -212,14 +215,15 @@ class Drafter:
         draft.id = _draft_id(draft)
         return draft
 
-    def regenerate(self, draft: Draft, subtopic_id: str) -> Draft:
-        """Redraft one subtopic with other evidence (the passages it cited are left out), renumbering the draft."""
+    def regenerate(self, draft: Draft, subtopic_id: str, filters: Filters | None = None) -> Draft:
+        """Redraft one subtopic with other evidence (the passages it cited are left out), renumbering the draft.
+        `filters` carries the requesting user's access scope; the draft's own filters are applied on top."""
         outline = load_outline(draft.section)
         sub = outline.subtopic(subtopic_id)
         old = next((p for p in draft.paragraphs if p.subtopic == subtopic_id), None)
         exclude = {draft.references[n - 1].hit.id for n in (old.citations if old else [])}
-        base = Filters(**{k: v for k, v in draft.filters.items() if k in Filters.__dataclass_fields__})
-        base = replace(base, period=draft.period, agencies=list(draft.agencies))
+        kept = {k: v for k, v in draft.filters.items() if k in RECORDED_FILTERS}
+        base = replace(filters or Filters(), **kept, period=draft.period, agencies=list(draft.agencies))
         para, _ = self.paragraph(sub, outline, draft.period, draft.lang, base, draft.note, exclude)
         if para is None or not para.text:  # nothing else to say: keep the old one
             return draft

@@ -56,7 +56,10 @@ def parse_period(text: str | None, today: dt.date | None = None) -> Period:
     if m:
         start, end = m.groups()
         for d in (start, end):
-            dt.date.fromisoformat(d)  # raises ValueError on 2025-02-30
+            try:
+                dt.date.fromisoformat(d)
+            except ValueError as e:  # 2025-02-30, 2025-13-01
+                raise ValueError(f"invalid period '{text}': {d}: {e}") from None
         if start > end:
             raise ValueError(f"period '{text}': start is after end")
         return Period(start, end)
