@@ -51,6 +51,9 @@ def chunk_metadata(chunk: Chunk, meta: DocMeta) -> dict[str, Any]:
         "links": ",".join(chunk.links) or None, "ordinal": chunk.ordinal,
         "header": " ".join(x for x in (chunk.section or meta.title, chunk.context) if x),
         "agencies": list(dict.fromkeys(([meta.agency] if meta.agency else []) + list(meta.agencies))) or None,
+        # access control (index/access.py): an empty list is omitted, so a restricted document without agencies
+        # matches no agency clause and is seen by admins only
+        "access_agencies": list(meta.access_agencies) or None,
     }
     return {k: v for k, v in md.items() if v is not None and v != ""}
 

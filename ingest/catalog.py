@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from .types import DOC_TYPES, REGULATION_TYPES, DocMeta, IngestError
+from .types import ACCESS_LEVELS, DOC_TYPES, REGULATION_TYPES, DocMeta, IngestError
 
 log = logging.getLogger(__name__)
 
@@ -79,13 +79,46 @@ def meta_from_catalog(rel_path: str, entry: dict[str, Any]) -> DocMeta:
         d["number"] = str(d["number"])
     if d.get("doc_type") and d["doc_type"] not in DOC_TYPES:
         raise IngestError(f"catalog: unknown doc_type '{d['doc_type']}' (one of: {', '.join(DOC_TYPES)})")
+    d["access"], d["access_agencies"] = parse_access(d.get("access"), d.get("access_agencies"))
     extra = {k: v for k, v in d.items() if k not in DocMeta.__dataclass_fields__}
+    d["title"] = d.get("title") or ""  # an entry without a title (e.g. only an access level): infer_meta finds one
     meta = DocMeta.from_dict(d)
-    if not meta.title:
-        meta.title = Path(rel_path).stem
     if extra.get("report_year") and not meta.year:
         meta.year = int(extra["report_year"])
     return meta
+
+
+def parse_access(access: Any, agencies: Any = None) -> tuple[str, list[str]]:
+    """A catalog entry's access level and agencies, validated.
+
+    Forms: ``access: public | internal | restricted`` with ``access_agencies: [Kemensos, LPSK]`` (a list or a
+    comma-separated string), or the compact ``access: "restricted: Kemensos, LPSK"``. A missing level is public.
+    Agencies are only allowed with ``restricted``; a restricted document without agencies is for admins only.
+    """
+    level = str(access or "public").strip()
+    names: list[str] = []
+    if ":" in level:
+        level, rest = level.split(":", 1)
+        names += [a for a in (x.strip() for x in rest.split(",")) if a]
+    level = level.strip().lower()
+    if level not in ACCESS_LEVELS:
+        raise IngestError(f"catalog: unknown access '{access}' (one of: {', '.join(ACCESS_LEVELS)}; "
+                          "restricted documents name their agencies: access: \"restricted: Kemensos, LPSK\")")
+    if isinstance(agencies, str):
+        agencies = agencies.split(",")
+    if agencies is not None and not isinstance(agencies, (list, tuple)):
+        raise IngestError("catalog: access_agencies must be a list of agency names")
+    names += [a for a in (str(x).strip() for x in agencies or []) if a]
+    if names and level != "restricted":
+        raise IngestError(f"catalog: access_agencies given for a '{level}' document; "
+                          "only 'restricted' documents name agencies")
+    return level, list(dict.fromkeys(names))
+
+
+def catalog_access(entry: dict[str, Any] | None) -> tuple[str, list[str]]:
+    """The access level and agencies a catalog entry (or no entry: public) gives a document."""
+    entry = entry or {}
+    return parse_access(entry.get("access"), entry.get("access_agencies"))
 
 
 def parse_date(s: str) -> str | None:

@@ -10,6 +10,9 @@ from typing import Any
 
 REGULATION_TYPES = ("uu", "perppu", "pp", "perpres", "permen", "perda", "perkada")
 DOC_TYPES = REGULATION_TYPES + ("tip_report", "meeting_report", "agency_submission", "other")
+# Document access levels: public (anyone), internal (any logged-in user), restricted (admins and members of one of
+# the document's access_agencies). Enforced at retrieval (index/access.py); set in the catalog or at upload.
+ACCESS_LEVELS = ("public", "internal", "restricted")
 
 
 class IngestError(Exception):
@@ -32,7 +35,8 @@ class DocMeta:
     language: str = "id"
     origin: str | None = None
     licence: str | None = None
-    access: str = "public"
+    access: str = "public"  # one of ACCESS_LEVELS
+    access_agencies: list[str] = field(default_factory=list)  # restricted documents: agencies that may read them
     notes: str | None = None
     inferred: list[str] = field(default_factory=list)  # which fields were inferred rather than catalogued
 

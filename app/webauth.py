@@ -1,0 +1,249 @@
+"""Login for the web UI and its API: a session cookie, a login page, and one ASGI middleware in front of everything.
+
+When login is required, every request (Gradio pages and assets, /config, /gradio_api/* calls, uploads and file
+downloads, /source/*) needs a valid ``gugus_session`` cookie; only /login and /logout are open. Browsers are
+redirected to /login, other clients get 401. Login is required when the users file has users, and always when
+the server listens beyond loopback (``serve`` refuses to start there without users). Without users on loopback,
+the UI runs in the single-user mode: everyone is the local operator (``Gugus.local_user()``, admin-equivalent).
+
+API clients log in like the browser: ``POST /login`` with form fields ``username`` and ``password`` answers 200
+with the cookie (``gradio_client.Client(url, auth=(name, password))`` does exactly that); a browser form post
+(``Accept: text/html``) is redirected to the page it came from.
+
+Sessions live in memory (a restart logs everyone out) and end after GUGUS_SESSION_HOURS, on logout, and when the
+user is removed from the users file. Repeated wrong passwords for one name or from one address are slowed down
+(HTTP 429 for a while).
+"""
+from __future__ import annotations
+
+import html
+import json
+import secrets
+import threading
+import time
+from http.cookies import SimpleCookie
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import Request  # at module level: FastAPI resolves the routes' type hints from module globals
+
+from .auth import User
+
+COOKIE = "gugus_session"
+OPEN_PATHS = ("/login", "/logout")
+MAX_FAILURES = 5  # wrong passwords per name or address ...
+FAILURE_WINDOW_S = 300.0  # ... within this window, before login is refused for the rest of it
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
+def is_loopback(host: str) -> bool:
+    return host in LOOPBACK_HOSTS or host.startswith("127.")
+
+
+class Sessions:
+    """token -> (user name, expiry), in memory."""
+
+    def __init__(self, ttl_s: float):
+        self.ttl_s = ttl_s
+        self._d: dict[str, tuple[str, float]] = {}
+        self._lock = threading.Lock()
+
+    def create(self, name: str) -> str:
+        token = secrets.token_urlsafe(32)
+        with self._lock:
+            now = time.time()
+            self._d = {t: v for t, v in self._d.items() if v[1] > now}
+            self._d[token] = (name, now + self.ttl_s)
+        return token
+
+    def name(self, token: str | None) -> str | None:
+        if not token:
+            return None
+        with self._lock:
+            v = self._d.get(token)
+            if v is None or v[1] <= time.time():
+                self._d.pop(token, None)
+                return None
+            return v[0]
+
+    def drop(self, token: str | None) -> None:
+        with self._lock:
+            self._d.pop(token or "", None)
+
+
+class Throttle:
+    """Counts recent login failures per key (user name, client address)."""
+
+    def __init__(self) -> None:
+        self._fails: dict[str, list[float]] = {}
+        self._lock = threading.Lock()
+
+    def blocked(self, *keys: str) -> bool:
+        now = time.time()
+        with self._lock:
+            return any(len([t for t in self._fails.get(k, []) if now - t < FAILURE_WINDOW_S]) >= MAX_FAILURES
+                       for k in keys)
+
+    def fail(self, *keys: str) -> None:
+        now = time.time()
+        with self._lock:
+            for k in keys:
+                self._fails[k] = [t for t in self._fails.get(k, []) if now - t < FAILURE_WINDOW_S] + [now]
+
+    def clear(self, *keys: str) -> None:
+        with self._lock:
+            for k in keys:
+                self._fails.pop(k, None)
+
+
+def _cookie(headers: list[tuple[bytes, bytes]] | Any) -> str | None:
+    for k, v in headers:
+        if k.lower() == b"cookie":
+            c = SimpleCookie()
+            try:
+                c.load(v.decode("latin-1"))
+            except Exception:
+                continue
+            if COOKIE in c:
+                return c[COOKIE].value
+    return None
+
+
+class LoginGate:
+    """Who is asking: resolves requests to users, installs the login routes and the middleware."""
+
+    def __init__(self, g, require_login: bool = False):
+        self.g = g
+        self.require_login = require_login  # True when listening beyond loopback: never the single-user mode
+        self.sessions = Sessions(3600 * g.settings.session_hours)
+        self.throttle = Throttle()
+
+    def login_required(self) -> bool:
+        return self.require_login or self.g.users.has_users()
+
+    # ---------------------------------------------------------------------------------------------- resolution
+    def user_for_token(self, token: str | None) -> User | None:
+        """The logged-in user of a session token; the local operator in the single-user mode."""
+        if not self.login_required():
+            return self.g.local_user()
+        name = self.sessions.name(token)
+        return self.g.users.get(name) if name else None  # a removed user's sessions end at once
+
+    def user_for_scope(self, scope: dict) -> User | None:
+        return self.user_for_token(_cookie(scope.get("headers") or []))
+
+    def auth_dependency(self, request) -> str | None:
+        """For gr.mount_gradio_app(auth_dependency=...): the user name Gradio puts into gr.Request.username."""
+        user = self.user_for_token(request.cookies.get(COOKIE))
+        return user.name if user else None
+
+    def request_user(self, request) -> User:
+        """The user behind a Gradio event (gr.Request: its .username, set by auth_dependency) or a FastAPI
+        request (its session cookie). Raises PermissionError when nobody is logged in."""
+        if not self.login_required():
+            return self.g.local_user()
+        import gradio as gr
+
+        user = None
+        if isinstance(request, gr.Request):
+            name = getattr(request, "username", None)
+            user = self.g.users.get(name) if name else None
+        elif request is not None:
+            user = self.user_for_token(request.cookies.get(COOKIE))
+        if user is None:
+            raise PermissionError("login required")
+        return user
+
+    # ---------------------------------------------------------------------------------------------- install
+    def install(self, app) -> None:
+        """Add /login, /logout and the middleware to a FastAPI app (before Gradio is mounted on it)."""
+        from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+
+        @app.get("/login", include_in_schema=False)
+        def login_page(next: str = "/"):
+            return HTMLResponse(_login_html(_safe_next(next)))
+
+        @app.post("/login", include_in_schema=False)
+        async def login(request: Request):
+            form = await request.form()
+            name, password = str(form.get("username") or ""), str(form.get("password") or "")
+            nxt = _safe_next(str(form.get("next") or "/"))
+            browser = "text/html" in request.headers.get("accept", "")
+            addr = f"addr:{request.client.host if request.client else '?'}"
+            if self.throttle.blocked(f"name:{name}", addr):
+                msg = "too many failed logins; try again in a few minutes"
+                return (HTMLResponse(_login_html(nxt, msg), 429) if browser
+                        else JSONResponse({"error": msg}, 429))
+            user = self.g.users.verify(name, password) if name and password else None
+            if user is None:
+                self.throttle.fail(f"name:{name}", addr)
+                msg = "wrong user name or password"
+                return HTMLResponse(_login_html(nxt, msg), 401) if browser else JSONResponse({"error": msg}, 401)
+            self.throttle.clear(f"name:{name}")
+            token = self.sessions.create(user.name)
+            resp = RedirectResponse(nxt, 303) if browser else JSONResponse({"user": user.name, "role": user.role})
+            resp.set_cookie(COOKIE, token, max_age=int(self.sessions.ttl_s), httponly=True, samesite="lax",
+                            secure=request.url.scheme == "https", path="/")
+            return resp
+
+        @app.api_route("/logout", methods=["GET", "POST"], include_in_schema=False)
+        def logout(request: Request):
+            self.sessions.drop(request.cookies.get(COOKIE))
+            resp = RedirectResponse("/login", 303)
+            resp.delete_cookie(COOKIE, path="/")
+            return resp
+
+        app.add_middleware(LoginMiddleware, gate=self)
+
+
+def _safe_next(nxt: str) -> str:
+    """Only same-site paths (no //host, no scheme): no open redirect."""
+    return nxt if nxt.startswith("/") and not nxt.startswith("//") and "\\" not in nxt else "/"
+
+
+class LoginMiddleware:
+    """Pure ASGI (works for streaming responses and websockets): no valid session, no entry."""
+
+    def __init__(self, app, gate: LoginGate):
+        self.app, self.gate = app, gate
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] not in ("http", "websocket") or scope.get("path") in OPEN_PATHS \
+                or self.gate.user_for_scope(scope) is not None:
+            await self.app(scope, receive, send)
+            return
+        if scope["type"] == "websocket":
+            await send({"type": "websocket.close", "code": 1008})
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers") or []}
+        if scope.get("method") == "GET" and "text/html" in headers.get("accept", ""):
+            path = scope.get("path", "/") + (("?" + scope["query_string"].decode("latin-1"))
+                                             if scope.get("query_string") else "")
+            await _send(send, 303, b"", [(b"location", f"/login?next={quote(path, safe='')}".encode())])
+            return
+        body = json.dumps({"error": "login required", "login": "/login"}).encode()
+        await _send(send, 401, body, [(b"content-type", b"application/json")])
+
+
+async def _send(send, status: int, body: bytes, headers: list[tuple[bytes, bytes]]) -> None:
+    await send({"type": "http.response.start", "status": status,
+                "headers": headers + [(b"content-length", str(len(body)).encode()), (b"cache-control", b"no-store")]})
+    await send({"type": "http.response.body", "body": body})
+
+
+def _login_html(nxt: str, error: str | None = None) -> str:
+    err = f"<p class='err'>{html.escape(error)}</p>" if error else ""
+    return (
+        "<!doctype html><html lang='id'><head><meta charset='utf-8'><title>Gugus: masuk</title>"
+        "<meta name='viewport' content='width=device-width,initial-scale=1'><style>"
+        "body{font-family:system-ui,sans-serif;max-width:22em;margin:12vh auto;padding:0 1em}"
+        "label{display:block;margin:.8em 0 .2em}input{width:100%;padding:.45em;box-sizing:border-box}"
+        "button{margin-top:1.2em;padding:.5em 1.4em}.err{color:#b00020}</style></head><body>"
+        "<h2>Gugus</h2><p>Masuk untuk melanjutkan / Log in to continue.</p>" + err +
+        "<form method='post' action='/login'>"
+        f"<input type='hidden' name='next' value='{html.escape(nxt, quote=True)}'>"
+        "<label for='u'>Nama pengguna / User name</label>"
+        "<input id='u' name='username' autocomplete='username' required autofocus>"
+        "<label for='p'>Kata sandi / Password</label>"
+        "<input id='p' name='password' type='password' autocomplete='current-password' required>"
+        "<button type='submit'>Masuk / Log in</button></form></body></html>")
