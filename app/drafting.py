@@ -125,14 +125,17 @@ class Drafter:
         if not units:
             return []
         vecs = self._sentence_vectors([u[3] for u in units])
-        qv = np.asarray([self.g.embedder.embed_query(q) for q in sub.queries], dtype=np.float32)
+        # the retriever embedded these same texts: cached vectors
+        qv = np.asarray([self.g.embedder.embed_query(plan_query(q).keyword_text) for q in sub.queries],
+                        dtype=np.float32)
         sims = (vecs @ qv.T).max(axis=1)
         w = getattr(self.generator, "lexical_weight", 0.25)
         return sorted(((float(sim) + w * lex, n, i, u) for (lex, n, i, u), sim in zip(units, sims)),
                       key=lambda x: -x[0])
 
-    def _extractive_text(self, sub: Subtopic, passages: list[Passage]) -> str:
-        """The best evidence sentences for the subtopic: at most two per passage, no near-repeats."""
+    def _extractive_text(self, sub: Subtopic, passages: list[Passage], used: set[str] = frozenset()) -> str:
+        """The best evidence sentences for the subtopic: at most two per passage, no near-repeats, none that an
+        earlier paragraph of the draft already quotes (`used`: normalised sentences)."""
         chosen: list[tuple[int, int, str]] = []
         seen: list[set[str]] = []
         per_passage: dict[int, int] = {}
@@ -140,7 +143,7 @@ class Drafter:
             if score < self.threshold or len(chosen) >= self.max_sentences:
                 break
             stems = set(analyze(sent))
-            if per_passage.get(n, 0) >= 2 or any(len(stems & s) / max(len(stems | s), 1) > 0.6 for s in seen):
+            if _norm(sent) in used or per_passage.get(n, 0) >= 2 or any(len(stems & s) / max(len(stems | s), 1) > 0.6 for s in seen):
                 continue
             per_passage[n] = per_passage.get(n, 0) + 1
             seen.append(stems)
@@ -163,13 +166,14 @@ class Drafter:
         return "".join(self.generator.stream(req))
 
     def paragraph(self, sub: Subtopic, outline: Outline, period: Period, lang: str, filters: Filters,
-                  note: str = "", exclude: set[str] = frozenset()) -> tuple[DraftParagraph | None, list[Passage]]:
+                  note: str = "", exclude: set[str] = frozenset(), used: set[str] = frozenset()
+                  ) -> tuple[DraftParagraph | None, list[Passage]]:
         """One verified paragraph with passage numbers local to it (1..k), or None when there is no evidence."""
         hits = self.evidence(sub, filters, exclude)
         passages = [Passage(i + 1, h) for i, h in enumerate(hits)]
         if not passages:
             return None, []
-        text = (self._extractive_text(sub, passages) if self.extractive
+        text = (self._extractive_text(sub, passages, used) if self.extractive
                 else self._llm_text(sub, outline, period, lang, note, passages))
         if not text.strip() or is_not_found(text):
             return None, passages
@@ -206,7 +210,7 @@ class Drafter:
             if progress:
                 progress(i, n, sub.label(lang))
             t = time.perf_counter()
-            para, _ = self.paragraph(sub, outline, period, lang, base, note)
+            para, _ = self.paragraph(sub, outline, period, lang, base, note, used=_used(draft))
             self._place(draft, sub, para)
             draft.timings[sub.id] = time.perf_counter() - t
         if progress:
@@ -224,7 +228,8 @@ class Drafter:
         exclude = {draft.references[n - 1].hit.id for n in (old.citations if old else [])}
         kept = {k: v for k, v in draft.filters.items() if k in RECORDED_FILTERS}
         base = replace(filters or Filters(), **kept, period=draft.period, agencies=list(draft.agencies))
-        para, _ = self.paragraph(sub, outline, draft.period, draft.lang, base, draft.note, exclude)
+        others = replace(draft, paragraphs=[p for p in draft.paragraphs if p.subtopic != subtopic_id])
+        para, _ = self.paragraph(sub, outline, draft.period, draft.lang, base, draft.note, exclude, _used(others))
         if para is None or not para.text:  # nothing else to say: keep the old one
             return draft
         return self._rebuild(draft, {subtopic_id: para}, outline)
@@ -321,6 +326,15 @@ _NOT_FIGURES = re.compile(
 def _has_figure(sentence: str) -> bool:
     """A count or amount, not only a year, a list marker or a Pasal/ayat/law number."""
     return bool(numbers_in(_NOT_FIGURES.sub(" ", sentence)))
+
+
+def _norm(sentence: str) -> str:
+    return " ".join(re.findall(r"\w+", sentence.lower()))
+
+
+def _used(draft: Draft) -> set[str]:
+    """Sentences the draft's paragraphs already say (an evidence sentence is quoted once per draft)."""
+    return {_norm(s.text) for p in draft.paragraphs for s in p.sentences}
 
 
 def _period_text(p: Period, lang: str) -> str:

@@ -160,8 +160,8 @@ def _check_ask_api(client):
     ask = api["named_endpoints"]["/ask"]
     params = [p["parameter_name"] for p in ask["parameters"]]
     assert params[0] == "message", params
-    # only the chat endpoint (and the ingest endpoint) are exposed; clear/submit/lang switches are not
-    assert set(api["named_endpoints"]) <= {"/ask", "/ingest"}, set(api["named_endpoints"])
+    # only the chat, ingest and draft endpoints are exposed; clear/submit/lang switches/edits are not
+    assert set(api["named_endpoints"]) <= {"/ask", "/ingest", "/draft"}, set(api["named_endpoints"])
     args = {"message": QUESTION, "messages": [], "types": [], "ags": [], "dfrom": "", "dto": ""}
     assert set(params) == set(args), params
     chat, sources, question_box = client.predict(*[args[p] for p in params], api_name="/ask")
@@ -193,3 +193,55 @@ def test_gradio_api_rejects_bad_dates_politely(server):
     last = chat[-1]["content"]
     last = " ".join(x.get("text", "") for x in last) if isinstance(last, list) else str(last)
     assert "invalid date" in last and "gugus-src" not in (sources or "")
+
+
+# ------------------------------------------------------------------------------------------------ Draft tab
+def test_draft_tab_in_the_browser(server, browser):
+    """Draft the Prevention section for TIP 2026 (the two 2025 meeting reports), see [n] and its passage, download
+    the DOCX."""
+    from playwright.sync_api import expect
+
+    context = browser.new_context(viewport={"width": 1400, "height": 1100}, accept_downloads=True)
+    page = context.new_page()
+    try:
+        page.goto(server + "/", wait_until="domcontentloaded")
+        page.get_by_role("tab", name="Draf laporan").click()
+        section = page.locator("#gugus-draft-section input")
+        section.wait_for(state="visible", timeout=60_000)
+        section.click()
+        page.get_by_role("option", name="Pencegahan (Prevention)").click()
+        period = page.locator("#gugus-draft-period textarea, #gugus-draft-period input").first
+        period.fill("2026")
+        page.locator("#gugus-draft-go").click()
+        page.wait_for_selector("#gugus-draft-view .gugus-para", timeout=120_000)
+        view = page.locator("#gugus-draft-view")
+        expect(view).to_contain_text("[1]")
+        expect(view).to_contain_text("TIP 2026: 2025-04-01 – 2026-03-31")
+        first_ref = page.locator("#gugus-draft-refs #ref-1")
+        expect(first_ref).to_contain_text("news/")
+        expect(page.locator("#gugus-draft-text textarea")).not_to_have_value("")
+        link = page.locator("#gugus-draft-docx a").first
+        link.wait_for(timeout=30_000)
+        with page.expect_download() as info:
+            link.click()
+        path = info.value.path()
+        assert Path(path).read_bytes()[:2] == b"PK"  # a real .docx (a zip)
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "ui_draft.png"), full_page=True)
+    finally:
+        context.close()
+
+
+def test_gradio_api_draft(server):
+    from gradio_client import Client
+
+    client = Client(server + "/", verbose=False)
+    try:
+        view, refs, docx, md, subtopics, text = client.predict("prevention", "2026", "en", [], "",
+                                                               api_name="/draft")
+    finally:
+        client.close()
+    assert "gugus-para" in view and "[1]" in view
+    assert "id='ref-1'" in refs and NEWS002 in refs or NEWS003 in refs
+    assert Path(docx).read_bytes()[:2] == b"PK" and Path(md).read_text(encoding="utf-8").startswith("# Prevention")
+    assert text and "[1]" in text
