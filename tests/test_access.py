@@ -258,6 +258,8 @@ def test_source_page_respects_rights(server, world):
         assert c.get(f"/source/{secret_doc}").status_code == 404
         assert c.get(f"/source/{docs[INTERNAL_MD].doc_id}").status_code == 200
         assert c.get(f"/source/{docs[NEWS002].doc_id}").status_code == 200
+        r = c.get(f"/gradio_api/file={docs[RESTRICTED_MD].key}")  # Gradio never serves ingested files
+        assert r.status_code in (403, 404) and SECRET not in r.text
     with login(server, "sosial") as c:
         r = c.get(f"/source/{secret_doc}")
         assert r.status_code == 200 and SECRET in r.text
