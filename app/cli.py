@@ -20,6 +20,11 @@ def _settings(ctx: click.Context) -> Settings:
     return ctx.obj["settings"]
 
 
+def _user(ctx: click.Context):
+    """Whose rights apply: the `--as` user, else the local operator (admin-equivalent; see app/auth.py)."""
+    return ctx.obj["user"]
+
+
 def _open(ctx: click.Context, reset: bool = False):
     from ..index.embedders import EmbedderError
     from ..index.store import StoreError
@@ -35,18 +40,28 @@ def _open(ctx: click.Context, reset: bool = False):
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--data-dir", type=click.Path(path_type=Path), envvar="GUGUS_DATA_DIR",
               help="Where the index, manifest and logs live (default ./data, env GUGUS_DATA_DIR).")
+@click.option("--as", "as_user", metavar="USER",
+              help="Apply this user's document rights (search, ask, docs, draft). Default: the local operator, "
+                   "who sees every document.")
 @click.version_option(package_name="gugus")
 @click.pass_context
-def cli(ctx: click.Context, data_dir: Path | None) -> None:
+def cli(ctx: click.Context, data_dir: Path | None, as_user: str | None) -> None:
     """Gugus: cited answers from Indonesia's anti-trafficking (TPPO) documents.
 
     Typical use: `gugus ingest` (reads corpus/), then `gugus search "restitusi korban"`.
     Configuration comes from GUGUS_* environment variables (see README).
     """
+    from .auth import UserStore, local_user
+
     s = Settings()
     if data_dir is not None:
         s.data_dir = data_dir
-    ctx.obj = {"settings": s}
+    user = local_user(s.user)
+    if as_user:
+        user = UserStore(s.users_path).get(as_user)
+        if user is None:
+            raise click.BadParameter(f"no user '{as_user}' (see `gugus users list`)", param_hint="--as")
+    ctx.obj = {"settings": s, "user": user}
 
 
 # ------------------------------------------------------------------------------------------------- ingest
@@ -134,7 +149,7 @@ def search(ctx, query, top_k, doc_type, agency, date_from, date_to, lang, mode, 
     if not query and not queries:
         raise click.UsageError("give a QUERY or --queries FILE")
     g = _open(ctx)
-    f = _filters(doc_type, agency, date_from, date_to, lang)
+    f = g.filters_for(_user(ctx), _filters(doc_type, agency, date_from, date_to, lang))
     if queries:
         for line in queries:
             q = line.strip()
@@ -164,7 +179,7 @@ def search(ctx, query, top_k, doc_type, agency, date_from, date_to, lang, mode, 
 def docs(ctx, as_json: bool) -> None:
     """List ingested documents with their metadata and passage counts."""
     g = _open(ctx)
-    recs = g.documents()
+    recs = g.visible_documents(_user(ctx))
     if as_json:
         click.echo(json.dumps([{**r.meta.to_dict(), "chunks": r.chunks, "pages": r.pages, "format": r.fmt,
                                 "sha256": r.sha256, "ocr_pages": r.ocr_pages} for r in recs], ensure_ascii=False))
@@ -253,15 +268,16 @@ def ask(ctx, question, doc_type, agency, date_from, date_to, lang, generator, as
     if generator:
         _settings(ctx).generator = generator
     g = _open(ctx)
-    f = _filters(doc_type, agency, date_from, date_to, lang)
+    f = g.filters_for(_user(ctx), _filters(doc_type, agency, date_from, date_to, lang))
+    who = _user(ctx).name
     try:
         if questions:
             for line in questions:
                 q = line.strip()
                 if q:
-                    click.echo(json.dumps(g.answerer.ask(q, f).to_json(), ensure_ascii=False))
+                    click.echo(json.dumps(g.answerer.ask(q, f, user=who).to_json(), ensure_ascii=False))
             return
-        r = g.answerer.ask(question, f)
+        r = g.answerer.ask(question, f, user=who)
     except GeneratorError as e:
         err.print(f"[red]error:[/red] {e}")
         sys.exit(2)
@@ -386,7 +402,7 @@ def draft(ctx, section, period_text, lang, agency, doc_type, note, generator, ou
     if generator:
         _settings(ctx).generator = generator
     g = _open(ctx)
-    f = _filters(doc_type, (), None, None, ())
+    f = g.filters_for(_user(ctx), _filters(doc_type, (), None, None, ()))
     try:
         d = Drafter(g)
         with err.status(f"drafting {section} for {period} ...") as status:
@@ -394,7 +410,7 @@ def draft(ctx, section, period_text, lang, agency, doc_type, note, generator, ou
                 if name:
                     status.update(f"drafting {section} for {period}: {i + 1}/{n} {name}")
 
-            result = d.draft(section, period, lang, list(agency), note, f, progress=progress)
+            result = d.draft(section, period, lang, list(agency), note, f, progress=progress, user=_user(ctx).name)
         saved = d.save(result)
     except (OutlineError, DraftError, GeneratorError) as e:
         err.print(f"[red]error:[/red] {e}")
@@ -422,11 +438,14 @@ def draft(ctx, section, period_text, lang, agency, doc_type, note, generator, ou
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
 def drafts(ctx, draft_id, out_file, as_json) -> None:
-    """List saved drafts, or show / export one (DRAFT_ID as listed)."""
+    """List saved drafts, or show / export one (DRAFT_ID as listed). With --as USER: that user's drafts only."""
     from .drafting import list_drafts, load_draft
     from .export import export, to_markdown
 
     paths = list_drafts(_settings(ctx).data_dir)
+    user = _user(ctx)
+    if not user.local and user.role != "admin":  # a draft quotes passages: only its author (and admins) see it
+        paths = [p for p in paths if load_draft(p).user == user.name]
     if draft_id:
         path = next((p for p in paths if p.stem == draft_id or p.stem.startswith(draft_id)), None)
         if path is None:
@@ -503,6 +522,162 @@ def restore(ctx, src: Path, force: bool) -> None:
         sys.exit(2)
     out.print(f"restored {len(m['files'])} files from {src} (made {m['created']} by Gugus {m['gugus_version']}, "
               f"{m['store']['chunks']} passages, embedder {m['embedder']}) into {_settings(ctx).data_dir}")
+
+
+# ------------------------------------------------------------------------------------------------- users
+@cli.group(name="users")
+def users_group() -> None:
+    """Accounts for the web UI: roles admin | editor | reader, agency membership (see README, Accounts)."""
+
+
+def _users(ctx: click.Context):
+    from .auth import UserStore
+
+    return UserStore(_settings(ctx).users_path)
+
+
+@users_group.command(name="add")
+@click.argument("name")
+@click.option("--role", type=click.Choice(["admin", "editor", "reader"]), required=True)
+@click.option("--agency", "agencies", multiple=True, help="Agency the user belongs to (reads its restricted "
+              "documents). Repeatable.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from the first line of stdin.")
+@click.option("--replace", is_flag=True, help="Replace an existing user of that name (new password, role, agencies).")
+@click.pass_context
+def users_add(ctx, name: str, role: str, agencies: tuple[str, ...], password_stdin: bool, replace: bool) -> None:
+    """Add a user; the password is prompted for (twice) unless --password-stdin."""
+    from .auth import AuthError
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        u = _users(ctx).add(name, role, password, list(agencies), replace=replace)
+    except AuthError as e:
+        err.print(f"[red]error:[/red] {e}")
+        sys.exit(2)
+    out.print(f"user {u.name} ({u.role}{'; ' + ', '.join(u.agencies) if u.agencies else ''}) saved in "
+              f"{_settings(ctx).users_path}")
+
+
+@users_group.command(name="remove")
+@click.argument("name")
+@click.pass_context
+def users_remove(ctx, name: str) -> None:
+    """Remove a user (their web sessions end at once)."""
+    from .auth import AuthError
+
+    try:
+        _users(ctx).remove(name)
+    except AuthError as e:
+        err.print(f"[red]error:[/red] {e}")
+        sys.exit(2)
+    out.print(f"user {name} removed")
+
+
+@users_group.command(name="list")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def users_list(ctx, as_json: bool) -> None:
+    """List users with their role and agencies (never their password hashes)."""
+    users = _users(ctx).list()
+    if as_json:
+        click.echo(json.dumps([{"name": u.name, "role": u.role, "agencies": list(u.agencies)} for u in users],
+                              ensure_ascii=False))
+        return
+    t = Table(title=f"{len(users)} users in {_settings(ctx).users_path}")
+    for col in ("name", "role", "agencies"):
+        t.add_column(col)
+    for u in users:
+        t.add_row(u.name, u.role, ", ".join(u.agencies))
+    out.print(t)
+
+
+# ------------------------------------------------------------------------------------------------- figures / coverage
+@cli.command()
+@click.option("--period", "period_text", help="TIP Report year (2025 = 2024-04-01..2025-03-31), "
+              "YYYY-MM-DD..YYYY-MM-DD, or 'all'. Default: the latest complete reporting period.")
+@click.option("--agency", multiple=True, help="Only figures attributed to this agency (e.g. Kemensos). Repeatable.")
+@click.option("--type", "doc_type", multiple=True, help="Only figures from this document type. Repeatable.")
+@click.option("--conflicts", "only_conflicts", is_flag=True,
+              help="Only measures reported with different values for the same period by different documents.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object: {period, figures, conflicts}.")
+@click.option("--csv", "as_csv", is_flag=True, help="CSV, one row per figure.")
+@click.pass_context
+def figures(ctx, period_text, agency, doc_type, only_conflicts, as_json, as_csv) -> None:
+    """The figures table: numbers (victims, cases, suspects, PMI, percentages, rupiah, prison terms) found in the
+    documents, with the period they belong to and their source passage. Conflicting figures are flagged."""
+    from . import figures as fig
+
+    if as_json and as_csv:
+        raise click.UsageError("--json and --csv are exclusive")
+    period = None if (period_text or "").strip().lower() == "all" else _period(period_text)
+    g = _open(ctx)
+    f = g.filters_for(_user(ctx), _filters(doc_type, agency, None, None, ()))
+    f.period = period
+    rows = fig.figures(g, f)
+    found = fig.conflicts(rows)
+    if only_conflicts:
+        keep = {id(x) for c in found for x in c.figures}
+        rows = [x for x in rows if id(x) in keep]
+    if as_csv:
+        fig.to_csv(rows, sys.stdout)
+        return
+    if as_json:
+        click.echo(json.dumps({"period": period.to_json() if period else None,
+                               "period_label": str(period) if period else "all",
+                               "figures": [x.to_json() for x in rows], "conflicts": [c.to_json() for c in found]},
+                              ensure_ascii=False))
+        return
+    conflicted = {id(x) for c in found for x in c.figures}
+    t = Table(title=f"{len(rows)} figures, period {period or 'all'}, {len(found)} conflicts")
+    for col in ("value", "unit", "what", "agency", "period", "source", "text"):
+        t.add_column(col, overflow="fold")
+    for x in rows:
+        value = f"{x.value:,.10g}" + (f"–{x.value_max:,.10g}" if x.value_max is not None else "")
+        value = (f"{x.modifier} " if x.modifier else "") + value
+        src = f"{x.short_title or x.path}" + (f" p. {x.page}" if x.page else "") + \
+              (f" > {x.section.split(' > ')[-1]}" if x.section and x.doc_type != "tip_report" else "")
+        mark = "[red]![/red] " if id(x) in conflicted else ""
+        t.add_row(mark + value, x.unit, x.what, x.agency or "", x.period_label, src, x.text)
+    out.print(t)
+    for c in found:
+        out.print(f"[red]conflict[/red] {c.what} ({c.period}): " +
+                  "; ".join(f"{x.value:,.10g} in {x.short_title or x.path}" for x in c.figures))
+
+
+@cli.command(name="coverage")
+@click.option("--period", "period_text", help="TIP Report year (2025 = 2024-04-01..2025-03-31) or "
+              "YYYY-MM-DD..YYYY-MM-DD. Default: the latest complete reporting period.")
+@click.option("--in-force", is_flag=True, help="Also count regulations enacted before the period.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object: matrix, passage ids per cell, gaps.")
+@click.pass_context
+def coverage_cmd(ctx, period_text, in_force: bool, as_json: bool) -> None:
+    """Agencies x TIP sections for a period: passages each agency supplied (and passages mentioning it);
+    an empty cell for an agency the section outline asks for is a gap."""
+    from .coverage import coverage
+
+    period = _period(period_text)
+    g = _open(ctx)
+    c = coverage(g, period, filters=g.filters_for(_user(ctx), None), in_force=in_force)
+    if as_json:
+        click.echo(json.dumps(c.to_json(), ensure_ascii=False))
+        return
+    t = Table(title=f"Coverage {period}: passages supplied / mentioning ({c.passages} passages in the period)")
+    t.add_column("agency")
+    for s in c.sections:
+        t.add_column(s, justify="center")
+    for a in c.agencies:
+        cells = []
+        for s in c.sections:
+            x = c.cell(a, s)
+            gap = a in c.expected.get(s, []) and x.is_gap
+            text = f"{len(x.supplied)} / {len(x.mentioned)}"
+            cells.append(f"[red]{text}[/red]" if gap else text if x.supplied or x.mentioned else f"[dim]{text}[/dim]")
+        t.add_row(a, *cells)
+    out.print(t)
+    out.print(f"{len(c.gaps())} gaps (red: the outline asks this agency for evidence, none supplied)")
 
 
 def main() -> None:

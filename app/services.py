@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
 
@@ -10,9 +11,13 @@ from ..index.indexer import Indexer, IngestReport
 from ..index.retriever import Filters, Hit, HybridRetriever
 from ..index.store import ChromaStore
 from ..ingest.manifest import FileRecord, Manifest
+from .auth import User, UserStore, can_read, local_user, scope_for
+from .locking import data_dir_lock
 from .settings import Settings
 
 log = logging.getLogger(__name__)
+
+INGEST_LOCK_WAIT_S = 60.0  # how long an ingest waits for a running ingest/backup/restore of the same data dir
 
 
 class Gugus:
@@ -38,7 +43,8 @@ class Gugus:
 
     @cached_property
     def indexer(self) -> Indexer:
-        return Indexer(self.store, self.embedder, self.manifest, self.settings.chunk_max_tokens)
+        return Indexer(self.store, self.embedder, self.manifest, self.settings.chunk_max_tokens,
+                       max_file_bytes=int(self.settings.max_file_mb * 2**20))
 
     @cached_property
     def retriever(self) -> HybridRetriever:
@@ -61,7 +67,9 @@ class Gugus:
         return AnswerPipeline(self, make_generator(self.settings, self.embedder), self.audit)
 
     def ingest(self, paths: list[Path] | None = None, prune: bool = False, progress=None) -> IngestReport:
-        report = self.indexer.sync(paths or [self.settings.corpus_dir], prune=prune, progress=progress)
+        # backup/restore take the same lock: they never see a half-done ingest (raises DataDirBusy when held)
+        with data_dir_lock(self.settings.data_dir, "ingest", timeout=INGEST_LOCK_WAIT_S):
+            report = self.indexer.sync(paths or [self.settings.corpus_dir], prune=prune, progress=progress)
         self.retriever.invalidate()
         return report
 
@@ -70,7 +78,29 @@ class Gugus:
         return self.retriever.search(query, top_k or self.settings.top_k, filters, mode)
 
     def documents(self) -> list[FileRecord]:
+        """Every ingested document, whatever its access level: for the operator. Users get visible_documents."""
         return [r for r in self.manifest.all() if r.status == "done"]
+
+    # ---------------------------------------------------------------------------------------- users and access
+    @cached_property
+    def users(self) -> UserStore:
+        return UserStore(self.settings.users_path)
+
+    def local_user(self) -> User:
+        """The operator of the single-user mode (no login) and of the CLI without --as: admin-equivalent."""
+        return local_user(self.settings.user)
+
+    def filters_for(self, user: User | None, filters: Filters | None = None) -> Filters:
+        """A copy of `filters` (default: none) limited to what `user` may read. Every retrieval done for a user
+        (answers, search, drafts, figures) goes through this. user None = public documents only."""
+        return replace(filters or Filters(), access=scope_for(user))
+
+    def visible_documents(self, user: User | None) -> list[FileRecord]:
+        return [r for r in self.documents() if can_read(user, r.meta.access, r.meta.access_agencies)]
+
+    def document_for(self, user: User | None, doc_id: str) -> FileRecord | None:
+        """The document if it exists and `user` may read it (else None: callers answer 404, not 403)."""
+        return next((r for r in self.visible_documents(user) if r.doc_id == doc_id), None)
 
     def close(self) -> None:
         self.manifest.close()

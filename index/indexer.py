@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from ..ingest.catalog import CATALOG_NAME, load_catalog
+from ..ingest.catalog import CATALOG_NAME, catalog_access, load_catalog
 from ..ingest.manifest import Manifest
 from ..ingest.parse import doc_id_for, parse_file
 from ..ingest.types import FileOutcome, IngestError
@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 
 IGNORED_NAMES = {CATALOG_NAME, "SOURCES.md", "README.md", ".gitkeep", ".DS_Store", "Thumbs.db"}
 EMBED_BATCH = 64
+DEFAULT_MAX_FILE_BYTES = 100 * 2**20
 
 
 @dataclass
@@ -72,9 +73,20 @@ def discover(paths: list[Path]) -> tuple[list[SourceFile], list[FileOutcome]]:
     return files, problems
 
 
+def _same_access(meta, entry: dict | None) -> bool:
+    """Whether the catalog still gives the document the access it was indexed with. A changed access level is
+    re-indexed even when the file is unchanged: the level lives in every chunk's metadata."""
+    try:
+        return catalog_access(entry) == (meta.access, list(meta.access_agencies))
+    except IngestError:
+        return False  # parse_file reports the bad entry
+
+
 class Indexer:
-    def __init__(self, store: ChromaStore, embedder: GugusEmbedding, manifest: Manifest, max_tokens: int):
+    def __init__(self, store: ChromaStore, embedder: GugusEmbedding, manifest: Manifest, max_tokens: int,
+                 max_file_bytes: int = DEFAULT_MAX_FILE_BYTES):
         self.store, self.embedder, self.manifest, self.max_tokens = store, embedder, manifest, max_tokens
+        self.max_file_bytes = max_file_bytes
 
     def sync(self, paths: list[Path], prune: bool = False,
              progress: Callable[[str, int, int], None] | None = None) -> IngestReport:
@@ -112,12 +124,17 @@ class Indexer:
     def _one(self, sf: SourceFile, catalog: dict, report: IngestReport) -> FileOutcome:
         t = time.perf_counter()
         try:
+            size = sf.path.stat().st_size
+            if size > self.max_file_bytes:  # refused before reading: a huge file must not be loaded into memory
+                return FileOutcome(sf.rel, "failed", reason=f"file too large ({size / 2**20:.0f} MB; the limit is "
+                                   f"{self.max_file_bytes / 2**20:.0f} MB, setting GUGUS_MAX_FILE_MB)")
             data = sf.path.read_bytes()
         except OSError as e:
             return FileOutcome(sf.rel, "failed", reason=f"cannot read: {e.strerror}")
         sha = hashlib.sha256(data).hexdigest()
         prev = self.manifest.get(sf.key)
-        if prev and prev.status == "done" and prev.sha256 == sha and prev.embedder == self.embedder.id:
+        if prev and prev.status == "done" and prev.sha256 == sha and prev.embedder == self.embedder.id \
+                and _same_access(prev.meta, catalog.get(sf.rel)):
             return FileOutcome(sf.rel, "unchanged", chunks=prev.chunks, pages=prev.pages)
         try:
             doc = parse_file(sf.path, sf.rel, catalog, key=sf.key, count=self.embedder.count_tokens,

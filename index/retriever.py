@@ -17,8 +17,10 @@ from llama_index.core.base.base_retriever import BaseRetriever
 from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 
 from ..ingest.types import REGULATION_TYPES
+from .access import AccessScope
 from .embedders import GugusEmbedding
-from .keyword import KeywordIndex
+from .fusion import near_duplicate, ref_mask, rrf, shingles
+from .keyword import KeywordIndex, analyze
 from .period import Period
 from .query import plan_query
 from .store import ChromaStore, StoredChunk
@@ -36,6 +38,13 @@ class Filters:
     # A reporting period (drafting, figures, coverage): documents dated inside it, plus the regulations enacted
     # on or before its end (the law in force). Undated documents other than regulations are left out.
     period: Period | None = None
+    # What the reader may see (index/access.py); None = no access clause (admins, the local single-user mode).
+    # Set it with app.services.Gugus.filters_for(user, filters), never by hand.
+    access: AccessScope | None = None
+
+    def __post_init__(self) -> None:
+        if isinstance(self.access, dict):  # Filters rebuilt from a saved dict (audit, drafts)
+            self.access = AccessScope.from_dict(self.access)
 
     @staticmethod
     def _dint(s: str) -> int:
@@ -59,6 +68,8 @@ class Filters:
             conds.append({"$or": [
                 {"$and": [{"date_int": {"$gte": start}}, {"date_int": {"$lte": end}}]},
                 {"$and": [{"doc_type": {"$in": list(REGULATION_TYPES)}}, {"date_int": {"$lte": end}}]}]})
+        if self.access and self.access.where():
+            conds.append(self.access.where())
         if not conds:
             return None
         return conds[0] if len(conds) == 1 else {"$and": conds}
@@ -79,6 +90,8 @@ class Filters:
             start, end = self._dint(self.period.start), self._dint(self.period.end)
             if d > end or (d < start and m.get("doc_type") not in REGULATION_TYPES):
                 return False
+        if self.access and not self.access.matches(m):
+            return False
         return True
 
     def is_empty(self) -> bool:
@@ -100,6 +113,8 @@ class Filters:
         if self.period:
             start, end = self._dint(self.period.start), self._dint(self.period.end)
             m &= (cols.date_int <= end) & ((cols.date_int >= start) | np.isin(cols.doc_type, REGULATION_TYPES))
+        if self.access:
+            m &= self.access.mask(cols)
         return m
 
 
@@ -113,11 +128,19 @@ class MetaColumns:
         self.date_int = np.array([int(m.get("date_int") or 0) for m in metas], dtype=np.int64)
         self._agencies = [m.get("agencies") or [] for m in metas]
         self._by_agency: dict[str, np.ndarray] = {}
+        self.access = np.array([m.get("access", "") for m in metas], dtype=object)
+        self._access_agencies = [m.get("access_agencies") or [] for m in metas]
+        self._by_access_agency: dict[str, np.ndarray] = {}
 
     def agency(self, a: str) -> np.ndarray:
         if a not in self._by_agency:
             self._by_agency[a] = np.array([a in x for x in self._agencies], dtype=bool)
         return self._by_agency[a]
+
+    def access_agency(self, a: str) -> np.ndarray:
+        if a not in self._by_access_agency:
+            self._by_access_agency[a] = np.array([a in x for x in self._access_agencies], dtype=bool)
+        return self._by_access_agency[a]
 
 
 @dataclass
@@ -147,6 +170,10 @@ class HybridRetriever(BaseRetriever):
         self.store, self.embedder, self.cache_dir = store, embedder, cache_dir
         self.generation_fn = generation_fn
         self.candidates, self.rrf_k, self.weights, self.default_k = candidates, rrf_k, weights, default_k
+        # Fusion settings measured on eval/dev_qa.jsonl and eval/heldout_qa.jsonl (bench/RESULTS.md, 2026-11-25):
+        self.ref_weight = 1.0  # the in-document dense list, relative to the dense weight
+        self.def_weight = 3.0  # the defined-term list of definition questions
+        self.collapse_duplicates = True
         self._kw: KeywordIndex | None = None
         self._metas: list[dict[str, Any]] = []
         self._cols: MetaColumns | None = None
@@ -166,14 +193,15 @@ class HybridRetriever(BaseRetriever):
                     self._kw, self._metas = kw, json.loads(metas_f.read_text())
                     self._cols = MetaColumns(self._metas)
                     return self._kw, self._metas
-            ids, texts, metas = [], [], []
+            ids, texts, passages, metas = [], [], [], []
             for batch in self.store.iter_all():
                 for c in batch:
                     ids.append(c.id)
                     texts.append(c.index_text)
+                    passages.append(c.text)
                     metas.append(c.meta)
             kw = KeywordIndex()
-            kw.build(ids, texts, gen)
+            kw.build(ids, texts, gen, passages)
             if kw_dir is not None:
                 kw.save(kw_dir)
                 tmp = kw_dir / "metas.json.tmp"
@@ -212,11 +240,15 @@ class HybridRetriever(BaseRetriever):
                 ref = plan.refs[0] if len(plan.refs) == 1 else {"$or": plan.refs}
                 in_refs = self.store.query(qv, self.candidates // 2, {"$and": [where, ref]} if where else ref)
             timings["dense_s"] = time.perf_counter() - t
+        defs: list[str] = []
         if mode in ("hybrid", "bm25"):
             t = time.perf_counter()
-            kw, _ = self.keyword_index()
+            kw, metas = self.keyword_index()
             allowed = None if filters.is_empty() or self._cols is None else filters.mask(self._cols)
             kw_hits = kw.search(plan.keyword_text, n_cand, allowed)
+            if mode == "hybrid" and plan.focus and self.def_weight:  # "what is X": the passages defining X
+                defs = kw.definitions(set(analyze(" ".join(plan.focus))), allowed, ref_mask(plan.refs, metas),
+                                      kw.scores(plan.keyword_text))
             timings["bm25_s"] = time.perf_counter() - t
         if mode == "dense":
             return [Hit(c.id, c.text, c.meta, c.score, r + 1, dense_rank=r + 1) for r, c in enumerate(dense[:k])]
@@ -224,24 +256,38 @@ class HybridRetriever(BaseRetriever):
             got = {c.id: c for c in self.store.get([i for i, _ in kw_hits[:k]])}
             return [Hit(i, got[i].text, got[i].meta, s, r + 1, bm25_rank=r + 1)
                     for r, (i, s) in enumerate(kw_hits[:k]) if i in got]
-        return self._fuse(dense, kw_hits, in_refs, k)
+        return self._fuse(dense, kw_hits, in_refs, k, defs)
 
     def _fuse(self, dense: list[StoredChunk], kw_hits: list[tuple[str, float]], in_refs: list[StoredChunk],
-              k: int) -> list[Hit]:
+              k: int, defs: list[str] | None = None) -> list[Hit]:
         wd, wk = self.weights
-        score: dict[str, float] = {}
-        d_rank = {c.id: r + 1 for r, c in enumerate(dense)}
-        k_rank = {i: r + 1 for r, (i, _) in enumerate(kw_hits)}
-        r_rank = {c.id: r + 1 for r, c in enumerate(in_refs)}
-        for ranks, w in ((d_rank, wd), (k_rank, wk), (r_rank, wd)):
-            for i, r in ranks.items():
-                score[i] = score.get(i, 0.0) + w / (self.rrf_k + r)
-        order = sorted(score, key=lambda i: -score[i])[:k]
+        d_ids, k_ids = [c.id for c in dense], [i for i, _ in kw_hits]
+        score = rrf([(d_ids, wd), (k_ids, wk), ([c.id for c in in_refs], wd * self.ref_weight),
+                     (defs or [], self.def_weight)], self.rrf_k)
+        d_rank = {i: r + 1 for r, i in enumerate(d_ids)}
+        k_rank = {i: r + 1 for r, i in enumerate(k_ids)}
+        ranked = sorted(score, key=lambda i: -score[i])
+        # Near-duplicate passages (a document stored as PDF and as Markdown) would take two of the k places:
+        # keep the better-ranked copy. Texts are fetched for a few more candidates than k to fill the gaps.
+        pool = ranked[:k * 3] if self.collapse_duplicates else ranked[:k]
         have = {c.id: c for c in dense + in_refs}
-        missing = [i for i in order if i not in have]
+        missing = [i for i in pool if i not in have]
         have.update({c.id: c for c in self.store.get(missing)})
+        order: list[str] = []
+        seen: list[tuple[Any, set]] = []
+        for i in pool:
+            if i not in have:
+                continue
+            if self.collapse_duplicates:  # same document (title), same text: two definitions alike in wording stay
+                doc, sh = have[i].meta.get("title"), shingles(have[i].text)
+                if any(doc == d and near_duplicate(sh, o) for d, o in seen):
+                    continue
+                seen.append((doc, sh))
+            order.append(i)
+            if len(order) == k:
+                break
         return [Hit(i, have[i].text, have[i].meta, score[i], r + 1, d_rank.get(i), k_rank.get(i))
-                for r, i in enumerate(order) if i in have]
+                for r, i in enumerate(order)]
 
     # ---------------------------------------------------------------- llama-index interface
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
