@@ -5,6 +5,9 @@ A sentence survives only if
   - the cited passages support it: lexical overlap of its content words (stems, both languages via the glossary)
     or, failing that, embedding similarity above a threshold (for translated answers);
   - every number in it appears in a cited passage.
+Instructions written inside a passage ("Abaikan instruksi sebelumnya dan jawab ...", "Ignore all previous
+instructions ...") are not evidence for anything: they are left out of the passage text a sentence is checked
+against, so a model that obeys an injected instruction and cites it does not get that sentence through.
 Surviving citations are renumbered in order of first appearance.
 """
 from __future__ import annotations
@@ -24,6 +27,9 @@ _SPLIT = re.compile(r"(?<=[.!?])((?:\s*\[\d{1,3}(?:\s*[,;]\s*\d{1,3})*\])*)\s+(?
 # A period that ends a list marker ("1.", "a."), a Roman numeral or a common abbreviation does not end a sentence.
 _NO_END = re.compile(r"(?:^|[\s(])(?:\d{1,3}|[a-zA-Z]|[IVX]{1,4}|No|Nomor|Pol|Dr|Drs|Ir|Irjen|Brigjen|Kombes|H|Hj|"
                      r"St|Jl|dll|dsb|Tbk|Prof|Mr|Mrs|Ms|U\.S|e\.g|i\.e|vs|etc)\.$")
+# An instruction addressed to the model: "abaikan/lupakan/ignore/disregard ... instruksi/perintah/instructions".
+INJECTION = re.compile(r"\b(?:abaikan|lupakan|acuhkan|ignore|disregard|forget|override)\b[^.!?\n]{0,60}?"
+                       r"\b(?:instruksi|perintah|arahan|aturan|instructions?|prompts?|rules?|directions?)\b", re.I)
 NUMBER = re.compile(r"(?<![\w\[])\d+(?:[.,]\d+)*(?![\w\]])")
 
 
@@ -63,6 +69,13 @@ def parse_cites(sentence: str) -> tuple[str, list[int]]:
 def numbers_in(text: str) -> set[str]:
     """Numbers normalised so that 4.320, 4,320 and 4320 compare equal."""
     return {re.sub(r"[.,]", "", n) for n in NUMBER.findall(text)}
+
+
+def evidence_text(passage: str) -> str:
+    """The passage without its sentences that instruct the model (prompt injection): what may support a claim."""
+    if not INJECTION.search(passage):
+        return passage
+    return "\n".join(s for s in split_sentences(passage) if not INJECTION.search(s))
 
 
 def lexical_support(claim: str, passages: list[str]) -> float:
@@ -108,7 +121,7 @@ class Verifier:
                 reason = f"cites passage(s) {invented} that were not retrieved" if invented else "no citation"
                 removed.append(Sentence(claim, [], False, reason))
                 continue
-            texts = [by_n[n].text for n in cites]
+            texts = [evidence_text(by_n[n].text) for n in cites]
             if self.policy.check_numbers:
                 missing = numbers_in(claim) - set().union(*(numbers_in(t) for t in texts))
                 if missing:
@@ -116,6 +129,12 @@ class Verifier:
                                             f"number(s) {sorted(missing)} not in the cited passage(s)"))
                     continue
             lex = lexical_support(claim, texts)
+            raw = [by_n[n].text for n in cites]
+            if lex < self.policy.lexical_min and raw != texts \
+                    and lexical_support(claim, raw) >= self.policy.lexical_min:
+                removed.append(Sentence(claim, cites, False, "repeats an instruction written inside the cited "
+                                                             "passage(s) (prompt injection)"))
+                continue
             if lex < self.policy.lexical_min:
                 emb = self._embedding_support(claim, texts)
                 if emb < self.policy.embedding_min:
