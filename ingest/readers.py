@@ -31,6 +31,7 @@ def read_pages(path: Path, data: bytes | None = None) -> tuple[str, list[Page]]:
         data = path.read_bytes()
     if not data.strip():
         raise IngestError("empty file")
+    check_content_matches(path, fmt, data)
     if fmt == "pdf":
         pages = read_pdf(path, data)
     elif fmt == "docx":
@@ -40,6 +41,26 @@ def read_pages(path: Path, data: bytes | None = None) -> tuple[str, list[Page]]:
     if not any(p.text.strip() for p in pages):
         raise IngestError("no text found in the file")
     return fmt, pages
+
+
+# What a file's first bytes say it is, for formats that are often misnamed: (what it is, what to do).
+SIGNATURES = {
+    b"%PDF": ("a PDF document", "rename it to .pdf"),
+    b"PK\x03\x04": ("a ZIP archive (DOCX, XLSX or .zip)", "if it is a Word document, rename it to .docx"),
+    b"\xd0\xcf\x11\xe0": ("an old Office document (DOC/XLS)", "save it as DOCX or PDF"),
+    b"\x89PNG": ("a PNG image", "put the scan in a PDF"),
+    b"\xff\xd8\xff": ("a JPEG image", "put the scan in a PDF"),
+}
+EXPECTED_SIGNATURE = {"pdf": b"%PDF", "docx": b"PK\x03\x04", "md": None, "txt": None}
+
+
+def check_content_matches(path: Path, fmt: str, data: bytes) -> None:
+    """Refuse a file whose content is another known format than its extension says (a PDF saved as .txt, ...)."""
+    head = data.lstrip()[:8] if fmt == "pdf" else data[:8]
+    for sig, (what, hint) in SIGNATURES.items():
+        if head.startswith(sig) and sig != EXPECTED_SIGNATURE[fmt]:
+            raise IngestError(f"wrong file extension: the content is {what}, but the name ends in "
+                              f"'{path.suffix}'; {hint}")
 
 
 def decode_text(data: bytes) -> str:

@@ -30,3 +30,16 @@ def copy_corpus(root: Path, *rels: str, extra: dict[str, str] | None = None, cat
         (root / "catalog.yaml").write_text(yaml.safe_dump({"documents": {r: full[r] for r in rels if r in full}},
                                                          allow_unicode=True), encoding="utf-8")
     return root
+
+
+def make_scanned_pdf(path: Path, lines: list[str]) -> Path:
+    """A one-page PDF whose page is only an image of the text lines (no text layer), like a scan."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    font = ImageFont.load_default(size=40)  # Pillow >= 10.1
+    img = Image.new("RGB", (1240, 1754), "white")  # A4 at 150 dpi
+    draw = ImageDraw.Draw(img)
+    for i, line in enumerate(lines):
+        draw.text((100, 150 + i * 80), line, fill="black", font=font)
+    img.save(path, "PDF", resolution=150)
+    return path

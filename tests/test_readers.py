@@ -11,7 +11,7 @@ from gugus.ingest.parse import parse_file
 from gugus.ingest.readers import read_pages
 from gugus.ingest.types import IngestError
 
-from helpers import CORPUS, PERDA_PDF
+from helpers import CORPUS, PERDA_PDF, make_scanned_pdf
 
 
 def _write(tmp_path, name, data: bytes):
@@ -175,19 +175,7 @@ SCAN_LINES = ["Pemberantasan tindak pidana", "perdagangan orang di Indonesia", "
 
 @pytest.fixture(scope="module")
 def scanned_pdf(tmp_path_factory):
-    from PIL import Image, ImageDraw, ImageFont
-
-    try:
-        font = ImageFont.load_default(size=40)
-    except TypeError:  # Pillow < 10.1: bitmap default font only
-        pytest.fail("Pillow too old for load_default(size=...)")
-    img = Image.new("RGB", (1240, 1754), "white")  # A4 at 150 dpi
-    draw = ImageDraw.Draw(img)
-    for i, line in enumerate(SCAN_LINES):
-        draw.text((100, 150 + i * 80), line, fill="black", font=font)
-    p = tmp_path_factory.mktemp("scan") / "scan.pdf"
-    img.save(p, "PDF", resolution=150)
-    return p
+    return make_scanned_pdf(tmp_path_factory.mktemp("scan") / "scan.pdf", SCAN_LINES)
 
 
 def test_scanned_pdf_has_no_text_layer(scanned_pdf):
