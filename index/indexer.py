@@ -112,7 +112,8 @@ class Indexer:
         for rec in self.manifest.all():
             if rec.key in seen or Path(rec.key).exists():
                 continue
-            if prune:
+            if prune:  # 'pending' first: a crash after the delete leaves a row recover() finishes, not a 'done' lie
+                self.manifest.mark_pending(rec.key, rec.path, rec.doc_id, rec.sha256, rec.size)
                 self.store.delete_doc(rec.doc_id)
                 self.manifest.remove(rec.key)
                 report.outcomes.append(FileOutcome(rec.path, "removed", chunks=rec.chunks))
