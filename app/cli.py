@@ -608,6 +608,7 @@ def users_list(ctx, as_json: bool) -> None:
 def figures(ctx, period_text, agency, doc_type, only_conflicts, as_json, as_csv) -> None:
     """The figures table: numbers (victims, cases, suspects, PMI, percentages, rupiah, prison terms) found in the
     documents, with the period they belong to and their source passage. Conflicting figures are flagged."""
+    from ..ingest.types import REGULATION_TYPES
     from . import figures as fig
 
     if as_json and as_csv:
@@ -638,7 +639,7 @@ def figures(ctx, period_text, agency, doc_type, only_conflicts, as_json, as_csv)
         value = f"{x.value:,.10g}" + (f"–{x.value_max:,.10g}" if x.value_max is not None else "")
         value = (f"{x.modifier} " if x.modifier else "") + value
         src = f"{x.short_title or x.path}" + (f" p. {x.page}" if x.page else "") + \
-              (f" > {x.section.split(' > ')[-1]}" if x.section and x.doc_type != "tip_report" else "")
+              (f" > {x.section.split(' > ')[-1]}" if x.section and x.doc_type in REGULATION_TYPES else "")
         mark = "[red]![/red] " if id(x) in conflicted else ""
         t.add_row(mark + value, x.unit, x.what, x.agency or "", x.period_label, src, x.text)
     out.print(t)
