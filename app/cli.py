@@ -608,6 +608,8 @@ def users_list(ctx, as_json: bool) -> None:
 def figures(ctx, period_text, agency, doc_type, only_conflicts, as_json, as_csv) -> None:
     """The figures table: numbers (victims, cases, suspects, PMI, percentages, rupiah, prison terms) found in the
     documents, with the period they belong to and their source passage. Conflicting figures are flagged."""
+    from rich.markup import escape
+
     from ..ingest.types import REGULATION_TYPES
     from . import figures as fig
 
@@ -633,7 +635,8 @@ def figures(ctx, period_text, agency, doc_type, only_conflicts, as_json, as_csv)
         return
     conflicted = {id(x) for c in found for x in c.figures}
     t = Table(title=f"{len(rows)} figures, period {period or 'all'}, {len(found)} conflicts")
-    for col in ("value", "unit", "what", "agency", "period", "source", "text"):
+    t.add_column("value", no_wrap=True)
+    for col in ("unit", "what", "agency", "period", "source", "text"):
         t.add_column(col, overflow="fold")
     for x in rows:
         value = f"{x.value:,.10g}" + (f"–{x.value_max:,.10g}" if x.value_max is not None else "")
@@ -641,11 +644,11 @@ def figures(ctx, period_text, agency, doc_type, only_conflicts, as_json, as_csv)
         src = f"{x.short_title or x.path}" + (f" p. {x.page}" if x.page else "") + \
               (f" > {x.section.split(' > ')[-1]}" if x.section and x.doc_type in REGULATION_TYPES else "")
         mark = "[red]![/red] " if id(x) in conflicted else ""
-        t.add_row(mark + value, x.unit, x.what, x.agency or "", x.period_label, src, x.text)
+        t.add_row(mark + value, *map(escape, (x.unit, x.what, x.agency or "", x.period_label, src, x.text)))
     out.print(t)
     for c in found:
-        out.print(f"[red]conflict[/red] {c.what} ({c.period}): " +
-                  "; ".join(f"{x.value:,.10g} in {x.short_title or x.path}" for x in c.figures))
+        out.print(f"[red]conflict[/red] {escape(c.what)} ({c.period}): " +
+                  "; ".join(f"{x.value:,.10g} in {escape(x.short_title or x.path)}" for x in c.figures))
 
 
 @cli.command(name="coverage")

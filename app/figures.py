@@ -254,14 +254,14 @@ class Figure:
 
     @property
     def what(self) -> str:
-        """Human-readable measure: "korban TPPO (penanganan)"."""
+        """Human-readable measure: "korban TPPO (penanganan)", "pidana denda minimum"."""
         q = " ".join(x for x in self.qualifiers if x not in ("min", "max"))
         bound = next((x for x in self.qualifiers if x in ("min", "max")), None)
         s = f"{self.counted} {q}".strip()
         if self.action:
             s += f" ({self.action})"
         if bound:
-            s += f" [{bound}]"
+            s += " minimum" if bound == "min" else " maximum"
         return s
 
     @property

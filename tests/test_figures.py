@@ -250,3 +250,6 @@ def test_cli_on_real_corpus(corpus_gugus):
     d = json.loads(r.output)
     assert {(f["path"], f["value"]) for f in d["figures"]} >= {(TIP_PROTECTION_2019, 436), (TIP2019_INTRO_EN, 13)}
     assert all(f["doc_type"] == "tip_report" for f in d["figures"])
+    r = run(corpus_gugus, "figures", "--period", "2019", "--type", "uu")  # the table: penalties of laws in force
+    assert r.exit_code == 0 and "figures, period TIP 2019" in r.output and "120,000,000" in r.output
+    assert "minimum" in r.output and "maximum" in r.output
