@@ -34,7 +34,7 @@ from ..prompts import NOT_FOUND, Outline, Subtopic, get_prompt, load_outline
 from .answer import is_not_found
 from .generators import ExtractiveGenerator, GenerationRequest, GeneratorError, sentence_units
 from .types import Draft, DraftParagraph, Gap, Passage, Sentence
-from .verify import CITE, numbers_in, render, split_sentences
+from .verify import CITE, render, split_sentences
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +72,7 @@ class Drafter:
         self.per_query, self.max_passages, self.per_document = per_query, max_passages, per_document
         self.max_sentences, self.threshold = max_sentences, threshold
         self.max_units, self.max_words = max_units, max_words
+        self.figure_bonus = 0.05  # a sentence stating one of the subtopic's figures
         self._vec_cache: dict[str, np.ndarray] = {}
 
     # ------------------------------------------------------------------------------------------------ evidence
@@ -85,6 +86,14 @@ class Drafter:
                     continue
                 score[h.id] = score.get(h.id, 0.0) + 1.0 / (60 + h.rank)
                 hits.setdefault(h.id, h)
+        # the figures table is one more ranked list: passages holding the subtopic's figures, newest first
+        fig_ids = [i for i in dict.fromkeys(f.chunk_id for f in sorted(
+            self.figures(sub, filters), key=lambda f: f.doc_date or "", reverse=True)) if i not in exclude]
+        for r, c in enumerate(self.g.store.get([i for i in fig_ids if i not in hits])):
+            hits[c.id] = Hit(c.id, c.text, c.meta, 0.0)
+        for r, i in enumerate(fig_ids[: self.per_query]):
+            if i in hits:
+                score[i] = score.get(i, 0.0) + 1.0 / (60 + r + 1)
         chosen: list[Hit] = []
         per_doc: dict[str, int] = {}
         for i in sorted(score, key=lambda x: -score[x]):
@@ -98,6 +107,21 @@ class Drafter:
         return chosen
 
     # ------------------------------------------------------------------------------------------------ writing
+    def figures(self, sub: Subtopic, filters: Filters) -> list:
+        """Figures of the table (app/figures.py) that this subtopic reports, within the filters."""
+        if not sub.figures:
+            return []
+        from .figures import figures
+
+        return [f for f in figures(self.g, filters) if f.counted in sub.figures]
+
+    def _holds_figure(self, sub: Subtopic, sentence: str, meta: dict) -> bool:
+        """The sentence states a figure (of the subtopic's kinds, when it names them): not a year, a Pasal or a list
+        number (the figures table's extractor decides)."""
+        from .figures import extract
+
+        return any(not sub.figures or f.counted in sub.figures for f in extract(sentence, meta))
+
     def _sentence_vectors(self, sentences: list[str]) -> np.ndarray:
         """Passage-side vectors of evidence sentences, cached by text (sections share evidence)."""
         todo = [x for x in dict.fromkeys(sentences) if x not in self._vec_cache]
@@ -130,7 +154,10 @@ class Drafter:
                         dtype=np.float32)
         sims = (vecs @ qv.T).max(axis=1)
         w = getattr(self.generator, "lexical_weight", 0.25)
-        return sorted(((float(sim) + w * lex, n, i, u) for (lex, n, i, u), sim in zip(units, sims)),
+        meta = {p.n: p.hit.meta for p in passages}
+        bonus = [self.figure_bonus if sub.figures and self._holds_figure(sub, u, meta[n]) else 0.0
+                 for _, n, _, u in units]
+        return sorted(((float(sim) + w * lex + b, n, i, u) for (lex, n, i, u), sim, b in zip(units, sims, bonus)),
                       key=lambda x: -x[0])
 
     def _extractive_text(self, sub: Subtopic, passages: list[Passage], used: set[str] = frozenset()) -> str:
@@ -148,7 +175,8 @@ class Drafter:
             per_passage[n] = per_passage.get(n, 0) + 1
             seen.append(stems)
             chosen.append((n, pos, sent))
-        if sub.needs_figures and not any(_has_figure(s) for _, _, s in chosen):
+        meta = {p.n: p.hit.meta for p in passages}
+        if sub.needs_figures and not any(self._holds_figure(sub, s, meta[n]) for n, _, s in chosen):
             return ""
         chosen.sort()
         return " ".join(f"{x} [{n}]" for n, _, s in chosen for x in split_sentences(" ".join(s.split())))
@@ -213,6 +241,7 @@ class Drafter:
             para, _ = self.paragraph(sub, outline, period, lang, base, note, used=_used(draft))
             self._place(draft, sub, para)
             draft.timings[sub.id] = time.perf_counter() - t
+        self._flag_conflicts(draft, base)
         if progress:
             progress(n, n, "")
         draft.timings["total_s"] = time.perf_counter() - t0
@@ -232,7 +261,9 @@ class Drafter:
         para, _ = self.paragraph(sub, outline, draft.period, draft.lang, base, draft.note, exclude, _used(others))
         if para is None or not para.text:  # nothing else to say: keep the old one
             return draft
-        return self._rebuild(draft, {subtopic_id: para}, outline)
+        new = self._rebuild(draft, {subtopic_id: para}, outline)
+        self._flag_conflicts(new, base)
+        return new
 
     def edit(self, draft: Draft, subtopic_id: str, text: str) -> Draft:
         """An officer's edit of a paragraph. It keeps the draft's numbering; sentences that cite no passage of the
@@ -248,6 +279,21 @@ class Drafter:
         else:
             raise DraftError(f"the draft has no paragraph '{subtopic_id}'")
         return draft
+
+    def _flag_conflicts(self, draft: Draft, filters: Filters) -> None:
+        """List the figures of cited passages that another source of the same period contradicts."""
+        from .figures import conflicts, figures
+
+        cited = {p.hit.id: p.n for p in draft.references}
+        draft.conflicts = []
+        if not cited:
+            return
+        for c in conflicts(figures(self.g, replace(filters, agencies=[]))):
+            if any(f.chunk_id in cited for f in c.figures):
+                draft.conflicts.append({
+                    "what": c.what, "period": c.period.to_json(), "period_label": str(c.period),
+                    "values": [{"value": f.value, "text": f.text, "title": f.short_title or f.title, "path": f.path,
+                                "n": cited.get(f.chunk_id)} for f in c.figures]})
 
     # ------------------------------------------------------------------------------------------------ numbering
     def _place(self, draft: Draft, sub: Subtopic, para: DraftParagraph | None) -> None:
@@ -316,16 +362,6 @@ def _verify_in_place(verifier, text: str, passages: list[Passage]) -> tuple[list
     for s in kept:
         s.cites = [num[back[n]] for n in s.cites]
     return kept, removed, cited
-
-
-_NOT_FIGURES = re.compile(
-    r"\b(?:Pasal|Article|Nomor|No\.|ayat|angka|huruf|UU|PP|Perpres|Perda|Tahun|Law)\s*\(?\d+\)?[A-Z]?(?:/\d{4})?"
-    r"|\(\d{1,2}\)|(?:^|\s)\d{1,2}[.)](?=\s)|\b(?:19|20)\d\d\b", re.I)
-
-
-def _has_figure(sentence: str) -> bool:
-    """A count or amount, not only a year, a list marker or a Pasal/ayat/law number."""
-    return bool(numbers_in(_NOT_FIGURES.sub(" ", sentence)))
 
 
 def _norm(sentence: str) -> str:

@@ -13,12 +13,14 @@ LABELS = {
     "en": {"period": "Reporting period", "generated": "Generated", "generator": "Generator", "agencies": "Agencies",
            "note": "Officer's note", "gaps": "Gaps: evidence to request", "refs": "References", "by": "Prepared by",
            "edited": "edited by the officer", "unverified": "Not supported by the cited sources",
-           "removed": "Removed by citation verification", "all": "all", "draft": "DRAFT — Indonesia's input to the "
+           "removed": "Removed by citation verification", "all": "all",
+           "conflicts": "Conflicting figures: check with the agencies before citing", "draft": "DRAFT — Indonesia's input to the "
            "Trafficking in Persons Report"},
     "id": {"period": "Periode pelaporan", "generated": "Dibuat", "generator": "Generator", "agencies": "Instansi",
            "note": "Catatan petugas", "gaps": "Kekosongan: bukti yang perlu diminta", "refs": "Daftar rujukan",
            "by": "Disusun oleh", "edited": "disunting petugas", "unverified": "Tidak didukung sumber yang dirujuk",
-           "removed": "Dihapus oleh verifikasi rujukan", "all": "semua", "draft": "DRAF — Masukan Indonesia untuk "
+           "removed": "Dihapus oleh verifikasi rujukan", "all": "semua",
+           "conflicts": "Angka yang saling bertentangan: periksa dengan instansi sebelum dikutip", "draft": "DRAF — Masukan Indonesia untuk "
            "Laporan Trafficking in Persons"},
 }
 
@@ -35,6 +37,15 @@ def reference_text(p: Passage) -> str:
     parts.append(str(m.get("date") or "n.d."))
     parts.append(str(m.get("path")))
     return " — ".join(parts)
+
+
+def conflict_lines(d: Draft) -> list[str]:
+    """"korban (penanganan), TIP 2026: 4.320 korban [3] (news/003.txt) ≠ 4.500 korban (notulen_kemensos.md)"."""
+    out = []
+    for c in d.conflicts:
+        vals = " ≠ ".join(f"{v['text']}{' [' + str(v['n']) + ']' if v.get('n') else ''} ({v['path']})" for v in c["values"])
+        out.append(f"{c['what']}, {c['period_label']}: {vals}")
+    return out
 
 
 def _head(d: Draft) -> list[tuple[str, str]]:
@@ -61,6 +72,8 @@ def to_markdown(d: Draft) -> str:
             out += ["", f"> **{t['unverified']}:** " + " / ".join(s.text for s in p.unverified)]
     if d.gaps:
         out += ["", f"## {t['gaps']}", ""] + [f"- {g.text}" for g in d.gaps]
+    if d.conflicts:
+        out += ["", f"## {t['conflicts']}", ""] + [f"- {x}" for x in conflict_lines(d)]
     out += ["", f"## {t['refs']}", ""] + [f"{p.n}. {reference_text(p)}" for p in d.references]
     return "\n".join(out) + "\n"
 
@@ -95,6 +108,10 @@ def to_docx(d: Draft, path: Path) -> Path:
         doc.add_heading(t["gaps"], level=1)
         for g in d.gaps:
             doc.add_paragraph(g.text, style="List Bullet")
+    if d.conflicts:
+        doc.add_heading(t["conflicts"], level=1)
+        for line in conflict_lines(d):
+            doc.add_paragraph(line, style="List Bullet")
     doc.add_heading(t["refs"], level=1)
     for p in d.references:
         para = doc.add_paragraph(f"[{p.n}] {reference_text(p)}")

@@ -123,6 +123,9 @@ class Draft:
     paragraphs: list[DraftParagraph] = field(default_factory=list)
     gaps: list[Gap] = field(default_factory=list)
     references: list[Passage] = field(default_factory=list)  # numbered 1..k in order of first citation
+    # figures of the cited passages that other sources of the same period contradict (app/figures.py conflicts):
+    # [{"what", "period": [start, end], "period_label", "values": [{"value", "text", "title", "path", "n"}]}]
+    conflicts: list[dict[str, Any]] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
@@ -136,6 +139,7 @@ class Draft:
                             "unverified": [_sentence_json(s) for s in p.unverified]} for p in self.paragraphs],
             "gaps": [g.text for g in self.gaps],
             "references": [p.to_json() for p in self.references],
+            "conflicts": self.conflicts,
             "generator": self.generator, "model": self.model, "prompt": self.prompt,
             "prompt_sha256": self.prompt_sha256, "outline": self.outline, "outline_sha256": self.outline_sha256,
             "created": self.created, "mode_note": self.mode_note,
@@ -176,5 +180,5 @@ class Draft:
             gaps=[Gap(g["subtopic"], g["title"], g["agencies"], g["text"], [sent(s, False) for s in g.get("removed", [])])
                   for g in d.get("gap_records", [])],
             references=[Passage(r["n"], Hit(r["chunk_id"], r["text"], r["meta"], 0.0)) for r in d["references"]],
-            timings=d.get("timings", {}),
+            conflicts=d.get("conflicts", []), timings=d.get("timings", {}),
         )

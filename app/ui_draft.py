@@ -25,14 +25,14 @@ TEXT = {
            "refs": "Rujukan", "subtopic": "Paragraf", "para_text": "Teks paragraf (sunting, lalu simpan)",
            "save_edit": "Simpan suntingan", "regen": "Buat ulang paragraf", "docx": "Unduh DOCX", "md": "Unduh Markdown",
            "empty": "Belum ada draf.", "open": "Buka dokumen", "gaps": "Kekosongan", "removed": "Dihapus verifikasi",
-           "unverified": "Tidak didukung sumber"},
+           "unverified": "Tidak didukung sumber", "conflicts": "Angka yang bertentangan"},
     "en": {"tab": "Report draft", "section": "TIP Report section", "period": "Period (TIP Report year, e.g. 2025 = "
            "1 Apr 2024–31 Mar 2025, or YYYY-MM-DD..YYYY-MM-DD)", "lang": "Draft language", "agencies": "Agencies "
            "(empty = all)", "note": "Note to the drafter (optional)", "generate": "Draft section",
            "refs": "References", "subtopic": "Paragraph", "para_text": "Paragraph text (edit, then save)",
            "save_edit": "Save edit", "regen": "Regenerate paragraph", "docx": "Download DOCX", "md": "Download Markdown",
            "empty": "No draft yet.", "open": "Open document", "gaps": "Gaps", "removed": "Removed by verification",
-           "unverified": "Not supported by the sources"},
+           "unverified": "Not supported by the sources", "conflicts": "Conflicting figures"},
 }
 
 
@@ -65,6 +65,11 @@ def draft_html(d, lang: str) -> str:
     if d.gaps:
         parts.append(f"<h4>{html.escape(t['gaps'])}</h4><ul class='gugus-gaps'>"
                      + "".join(f"<li>{html.escape(g.text)}</li>" for g in d.gaps) + "</ul>")
+    if d.conflicts:
+        from .export import conflict_lines
+
+        parts.append(f"<h4>{html.escape(t['conflicts'])}</h4><ul class='gugus-conflicts'>"
+                     + "".join(f"<li>{html.escape(x)}</li>" for x in conflict_lines(d)) + "</ul>")
     return "\n".join(parts)
 
 

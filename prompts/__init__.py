@@ -63,6 +63,7 @@ class Subtopic:
     queries: tuple[str, ...]  # retrieval queries, both languages
     agencies: tuple[str, ...] = ()  # K/L to ask when the subtopic has no evidence
     needs_figures: bool = False  # only filled when the evidence holds figures
+    figures: tuple[str, ...] = ()  # counted nouns of the figures table (app/figures.py) this subtopic reports
 
     def label(self, lang: str) -> str:
         return self.title.get(lang) or self.title.get("en") or self.id
@@ -122,7 +123,7 @@ def load_outline(section: str) -> Outline:
             raise OutlineError(f"{path}: {where}: needs 'id' and a list of 'queries'")
         subs.append(Subtopic(str(s["id"]), title(s.get("title") or s["id"], where),
                              tuple(str(q) for q in s["queries"]), tuple(str(a) for a in s.get("agencies") or ()),
-                             bool(s.get("needs_figures", False))))
+                             bool(s.get("needs_figures", False)), tuple(str(f) for f in s.get("figures") or ())))
     if not subs:
         raise OutlineError(f"{path}: no subtopics")
     if len({s.id for s in subs}) != len(subs):

@@ -252,3 +252,50 @@ def test_llm_draft_is_verified_like_answers(llm_drafter):
     reasons = " | ".join(s.reason for s in p2.removed)
     assert "123456" in reasons and "[9]" in reasons
     assert [g.subtopic for g in draft.gaps] == ["vulnerable_groups"]  # "Not found" -> a gap, not a paragraph
+
+
+# ------------------------------------------------------------------------------------------------ figures
+def test_figures_table_supplies_cited_figures(drafter):
+    """Protection, TIP 2026: the services paragraph states Kemensos's 4.320 victims from the figures table."""
+    d = drafter.draft("protection", tip_period(2026), "en")
+    check_draft(d)
+    services = next(p for p in d.paragraphs if p.subtopic == "services_shelters")
+    assert "4.320 korban" in services.text
+    n = next(n for n in services.citations if "4.320" in d.references[n - 1].text)
+    assert d.references[n - 1].hit.meta["path"] == "news/003_c84d30f768671f4c.txt"
+    assert "funding" in {g.subtopic for g in d.gaps}  # needs figures; no budget figure in the period
+
+
+def test_conflicting_figures_are_flagged(tmp_path):
+    """Two agency notes of the same period give different victim counts: the draft cites one and flags both."""
+    from answer_helpers import open_gugus
+    from helpers import copy_corpus
+
+    catalog = (
+        "documents:\n"
+        "  notulen_a.md: {title: 'Notulen rapat layanan korban (Kemensos)', doc_type: meeting_report,"
+        " agency: Kemensos, agencies_mentioned: [Kemensos], date: '2025-08-12', language: id}\n"
+        "  laporan_b.md: {title: 'Laporan layanan korban TPPO (Kemensos)', doc_type: agency_submission,"
+        " agency: Kemensos, agencies_mentioned: [Kemensos], date: '2025-09-30', language: id}\n")
+    a = ("# Rapat koordinasi layanan korban\n\nDalam rapat koordinasi pelayanan korban perdagangan orang, Kemensos "
+         "melaporkan telah menangani 1.250 korban TPPO melalui sentra layanan dan rumah perlindungan selama tahun "
+         "2025.\n")
+    b = ("# Laporan capaian layanan\n\nKemensos menangani 1.400 korban TPPO melalui sentra layanan dan rumah "
+         "perlindungan selama tahun 2025, termasuk rehabilitasi sosial dan pendampingan korban.\n")
+    root = copy_corpus(tmp_path / "corpus", extra={"notulen_a.md": a, "laporan_b.md": b}, catalog=False)
+    (root / "catalog.yaml").write_text(catalog, encoding="utf-8")
+    g = open_gugus(tmp_path / "data", root)
+    try:
+        d = Drafter(g).draft("protection", tip_period(2026), "en")
+        check_draft(d)
+        assert d.conflicts, d.to_json()
+        c = d.conflicts[0]
+        assert sorted(v["value"] for v in c["values"]) == [1250, 1400]
+        assert {v["path"] for v in c["values"]} == {"notulen_a.md", "laporan_b.md"}
+        assert any(v["n"] for v in c["values"])  # at least one side is cited in the draft
+        md = to_markdown(d)
+        assert "## Conflicting figures: check with the agencies before citing" in md
+        assert "1.250 korban" in md and "1.400 korban" in md
+        assert load_draft(Drafter(g).save(d)).conflicts == d.conflicts
+    finally:
+        g.close()
