@@ -610,7 +610,6 @@ def figures(ctx, period_text, agency, doc_type, only_conflicts, as_json, as_csv)
     documents, with the period they belong to and their source passage. Conflicting figures are flagged."""
     from rich.markup import escape
 
-    from ..ingest.types import REGULATION_TYPES
     from . import figures as fig
 
     if as_json and as_csv:
@@ -639,12 +638,9 @@ def figures(ctx, period_text, agency, doc_type, only_conflicts, as_json, as_csv)
     for col in ("unit", "what", "agency", "period", "source", "text"):
         t.add_column(col, overflow="fold")
     for x in rows:
-        value = f"{x.value:,.10g}" + (f"–{x.value_max:,.10g}" if x.value_max is not None else "")
-        value = (f"{x.modifier} " if x.modifier else "") + value
-        src = f"{x.short_title or x.path}" + (f" p. {x.page}" if x.page else "") + \
-              (f" > {x.section.split(' > ')[-1]}" if x.section and x.doc_type in REGULATION_TYPES else "")
         mark = "[red]![/red] " if id(x) in conflicted else ""
-        t.add_row(mark + value, *map(escape, (x.unit, x.what, x.agency or "", x.period_label, src, x.text)))
+        t.add_row(mark + x.value_text, *map(escape, (x.unit, x.what, x.agency or "", x.period_label, x.source_label,
+                                                      x.text)))
     out.print(t)
     for c in found:
         out.print(f"[red]conflict[/red] {escape(c.what)} ({c.period}): " +

@@ -279,6 +279,18 @@ class Figure:
     def period_label(self) -> str:
         return str(self.period) if self.period else ""
 
+    @property
+    def value_text(self) -> str:
+        """"more than 4,320", "6,000,000–8,000,000" (the CLI table and the web UI)."""
+        v = f"{self.value:,.10g}" + (f"–{self.value_max:,.10g}" if self.value_max is not None else "")
+        return (f"{self.modifier} " if self.modifier else "") + v
+
+    @property
+    def source_label(self) -> str:
+        """"UU 21/2007 > Pasal 2", "TIP 2019 (Intro)", "news/003.txt p. 2"."""
+        return f"{self.short_title or self.path}" + (f" p. {self.page}" if self.page else "") + \
+            (f" > {self.section.split(' > ')[-1]}" if self.section and self.doc_type in REGULATION_TYPES else "")
+
     def to_json(self) -> dict[str, Any]:
         d = dataclasses.asdict(self)
         d["period"] = {"start": self.period.start, "end": self.period.end, "label": str(self.period)} \

@@ -211,6 +211,9 @@ def build_blocks(g, gate: LoginGate | None = None):
             from .ui_draft import draft_tab
 
             draft_parts, draft_relabel = draft_tab(g, who, list(AGENCIES))
+            from .ui_figures import figures_tab
+
+            fig_parts, fig_relabel = figures_tab(g, who, list(AGENCIES))
 
         def respond(message, messages, lang_v, types, ags, dfrom, dto, request: gr.Request):
             user = who(request)
@@ -303,6 +306,7 @@ def build_blocks(g, gate: LoginGate | None = None):
                                            f_types, f_agencies, f_from, f_to, src_title, chat_tab, lib_tab, upload,
                                            ingest_btn], api_name=False)
         ui_lang.change(draft_relabel, [ui_lang], draft_parts, api_name=False)
+        ui_lang.change(fig_relabel, [ui_lang], fig_parts, api_name=False)
     return demo
 
 

@@ -160,8 +160,8 @@ def _check_ask_api(client):
     ask = api["named_endpoints"]["/ask"]
     params = [p["parameter_name"] for p in ask["parameters"]]
     assert params[0] == "message", params
-    # only the chat, ingest and draft endpoints are exposed; clear/submit/lang switches/edits are not
-    assert set(api["named_endpoints"]) <= {"/ask", "/ingest", "/draft"}, set(api["named_endpoints"])
+    # only the chat, ingest, draft and figures endpoints are exposed; clear/submit/lang switches/edits are not
+    assert set(api["named_endpoints"]) <= {"/ask", "/ingest", "/draft", "/figures"}, set(api["named_endpoints"])
     args = {"message": QUESTION, "messages": [], "types": [], "ags": [], "dfrom": "", "dto": ""}
     assert set(params) == set(args), params
     chat, sources, question_box = client.predict(*[args[p] for p in params], api_name="/ask")
@@ -245,3 +245,28 @@ def test_gradio_api_draft(server):
     assert "id='ref-1'" in refs and NEWS002 in refs or NEWS003 in refs
     assert Path(docx).read_bytes()[:2] == b"PK" and Path(md).read_text(encoding="utf-8").startswith("# Prevention")
     assert text and "[1]" in text
+
+
+def test_gradio_api_figures_and_coverage(server):
+    """The Figures & coverage tab's endpoint: Kemensos's 4.320 victims (news/003, period 2023-2025) in TIP 2026's
+    table, a CSV with the same rows, and the coverage matrix with Kemensos supplying Protection evidence."""
+    import csv
+
+    from gradio_client import Client
+
+    client = Client(server + "/", verbose=False)
+    try:
+        table, conflicts, csv_path, matrix, gaps = client.predict("2026", [], [], api_name="/figures")
+    finally:
+        client.close()
+    rows = table["data"]
+    hit = [r for r in rows if r[7] == "4.320 korban"]
+    assert hit and hit[0][2] == "jumlah" and hit[0][4] == "Kemensos", rows
+    with open(csv_path, encoding="utf-8") as fh:
+        assert len(list(csv.DictReader(fh))) == len(rows)
+    assert "No conflicting" in conflicts or "Tidak ada" in conflicts
+    head = matrix["headers"]
+    assert head[0] == "agency" and "protection" in head
+    kemensos = next(r for r in matrix["data"] if r[0] == "Kemensos")
+    assert not kemensos[head.index("protection")].startswith("GAP"), kemensos
+    assert "TIP 2026" in gaps
