@@ -27,8 +27,11 @@ API:
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import os
 import threading
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -134,15 +137,40 @@ _qcache: dict[tuple[str, str], np.ndarray] = {}
 _qlock = threading.Lock()
 
 
+def _query_file(g) -> Path | None:
+    d = getattr(g.settings, "cache_dir", None)
+    return Path(d) / "coverage_queries.npz" if d else None
+
+
 def _query_vectors(g, queries: list[str]) -> np.ndarray:
-    key = getattr(g.embedder, "id", "")
+    """Unit query vectors, cached in memory and on disk (<data>/cache/coverage_queries.npz, keyed by embedder and
+    query text): embedding the ~45 outline queries takes about 15 s on two cores, reading them back milliseconds."""
+    emb_id = str(getattr(g.embedder, "id", ""))
+    key = lambda q: hashlib.sha1(f"{emb_id}\n{q}".encode()).hexdigest()  # noqa: E731
+    path = _query_file(g)
     with _qlock:
-        todo = [q for q in dict.fromkeys(queries) if (key, q) not in _qcache]
+        missing = [q for q in dict.fromkeys(queries) if (emb_id, q) not in _qcache]
+        if missing and path and path.is_file():
+            try:
+                with np.load(path) as stored:
+                    for q in missing:
+                        if key(q) in stored.files:
+                            _qcache[(emb_id, q)] = stored[key(q)]
+            except (OSError, ValueError):
+                pass  # a damaged cache file is rebuilt below
+        todo = [q for q in missing if (emb_id, q) not in _qcache]
     for q in todo:
         v = np.asarray(g.embedder.embed_query(q), dtype=np.float32)
         with _qlock:
-            _qcache[(key, q)] = v / (np.linalg.norm(v) or 1.0)
-    return np.stack([_qcache[(key, q)] for q in queries])
+            _qcache[(emb_id, q)] = v / (np.linalg.norm(v) or 1.0)
+    if todo and path:
+        with _qlock:
+            mine = {key(q): v for (e, q), v in _qcache.items() if e == emb_id}
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp.npz")
+        np.savez(tmp, **mine)
+        os.replace(tmp, path)
+    return np.stack([_qcache[(emb_id, q)] for q in queries])
 
 
 def _period_chunks(g, period: Period, filters: Filters | None, in_force: bool) -> tuple[list[str], np.ndarray,

@@ -87,3 +87,21 @@ def test_cli_coverage_json(corpus_gugus):
     assert {"agency": "Kejaksaan", "section": "prosecution"} in d["gaps"]
     r = CliRunner().invoke(cli, ["--data-dir", str(corpus_gugus.settings.data_dir), "coverage", "--period", "2026"])
     assert r.exit_code == 0 and "Kemensos" in r.output and "gaps" in r.output
+
+
+def test_query_vectors_are_cached_on_disk(corpus_gugus):
+    from gugus.app import coverage as cov
+
+    g = corpus_gugus
+    first = coverage(g, tip_period(2026)).to_json()
+    path = cov._query_file(g)
+    assert path.is_file()
+    cov._qcache.clear()
+    calls = []
+    embed = g.embedder.embed_query
+    g.embedder.__dict__["embed_query"] = lambda q: calls.append(q) or embed(q)
+    try:
+        again = coverage(g, tip_period(2026)).to_json()
+    finally:
+        del g.embedder.__dict__["embed_query"]
+    assert calls == [] and again == first
