@@ -32,7 +32,7 @@ def _open(ctx: click.Context, reset: bool = False):
 
     try:
         return Gugus(_settings(ctx), reset_store=reset)
-    except (StoreError, EmbedderError) as e:
+    except (StoreError, EmbedderError, DataDirBusy) as e:  # DataDirBusy: --reindex while a backup runs
         err.print(f"[red]error:[/red] {e}")
         sys.exit(2)
 

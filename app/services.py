@@ -27,11 +27,25 @@ class Gugus:
         self.embedder: GugusEmbedding = make_embedder(self.settings.embedder)
         self._configure_llama_index()
         self.manifest = Manifest(self.settings.manifest_path)
-        if reset_store:
-            for rec in self.manifest.all():
-                self.manifest.remove(rec.key)
-        self.store = ChromaStore(self.embedder.id, self.embedder.dim, self.settings.data_dir,
-                                 self.settings.chroma_url, reset=reset_store)
+        if not reset_store:
+            self.store = self._open_store(reset=False)
+            return
+        # --reindex, under the data dir's lock (no ingest or backup meanwhile). Rows go 'pending' first: a crash
+        # before the old collection is dropped leaves rows that the next run's recovery clears with their chunks.
+        try:
+            with data_dir_lock(self.settings.data_dir, "reindex", timeout=INGEST_LOCK_WAIT_S):
+                for rec in self.manifest.all():
+                    self.manifest.mark_pending(rec.key, rec.path, rec.doc_id, rec.sha256, rec.size)
+                self.store = self._open_store(reset=True)
+                for rec in self.manifest.all():
+                    self.manifest.remove(rec.key)
+        except BaseException:
+            self.manifest.close()
+            raise
+
+    def _open_store(self, reset: bool) -> ChromaStore:
+        return ChromaStore(self.embedder.id, self.embedder.dim, self.settings.data_dir, self.settings.chroma_url,
+                           reset=reset)
 
     def _configure_llama_index(self) -> None:
         # llama-index defaults to OpenAI for both; Gugus sets them explicitly so nothing reaches for the network.

@@ -12,7 +12,9 @@ import time
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from gugus.app.cli import cli
 from gugus.app.services import Gugus
 from gugus.app.settings import Settings
 
@@ -149,5 +151,37 @@ def test_crash_while_pruning_leaves_nothing_half_removed(tmp_path, monkeypatch):
         assert rep.missing == [] and g.manifest.get(gone.key) is None
         assert [r.path for r in g.documents()] == [NEWS002]
         assert_store_matches_manifest(g)
+    finally:
+        g.close()
+
+
+def test_reindex_waits_for_the_data_dir_lock(tmp_path, monkeypatch):
+    """`ingest --reindex` drops the whole index: never while a backup (or another ingest) holds the data dir."""
+    from gugus.app import services
+    from gugus.app.locking import DataDirBusy, data_dir_lock
+
+    corpus = copy_corpus(tmp_path / "corpus", NEWS002)
+    settings = Settings(_env_file=None, data_dir=tmp_path / "data", corpus_dir=corpus)
+    g = Gugus(settings)
+    try:
+        assert not g.ingest().failed
+        before = assert_store_matches_manifest(g)
+    finally:
+        g.close()
+    monkeypatch.setattr(services, "INGEST_LOCK_WAIT_S", 0.0)
+    with data_dir_lock(settings.data_dir, "backup"):
+        with pytest.raises(DataDirBusy, match="in use by backup"):
+            Gugus(settings, reset_store=True)
+        r = CliRunner().invoke(cli, ["--data-dir", str(settings.data_dir), "ingest", str(corpus), "--reindex"])
+        assert r.exit_code == 2 and "in use by backup" in " ".join(r.stderr.split()), r.output
+    g = Gugus(settings)
+    try:  # untouched by the refused reindex
+        assert assert_store_matches_manifest(g) == before and len(g.documents()) == 1
+    finally:
+        g.close()
+    g = Gugus(settings, reset_store=True)
+    try:
+        assert g.store.count() == 0 and g.manifest.all() == []
+        assert not g.ingest().failed and assert_store_matches_manifest(g) == before
     finally:
         g.close()
