@@ -29,6 +29,7 @@ class QueryPlan:
     lang: str
     expansion: list[str] = field(default_factory=list)  # other-language terms for keyword search
     refs: list[dict] = field(default_factory=list)  # Chroma where-clauses of documents the query names
+    focus: list[str] = field(default_factory=list)  # the term a definition question asks about, and its translations
 
     @property
     def keyword_text(self) -> str:
@@ -91,6 +92,50 @@ def references(text: str) -> list[dict]:
     return refs[:3]
 
 
+# Definition questions: "How does the 2007 law define debt bondage?", "What is a 'perpetrator witness'?",
+# "Apa yang dimaksud dengan eksploitasi menurut UU 21/2007?", "apa arti rumah aman?". The captured term is at most
+# a few words; longer captures ("what are the three stages of protection for ...") are not definition questions.
+_TERM_END = (r"(?=\s*(?:\?|$|,|;|\bunder\b|\bin\b|\bof\b|\baccording\b|\bby\b|\bfor\b|\bwithin\b|\bmean\b|"
+             r"\bmenurut\b|\bdalam\b|\bdi\b|\bpada\b|\bberdasarkan\b|\bsesuai\b|\bbagi\b|\buntuk\b))")
+DEFINITION_Q = [re.compile(p, re.I) for p in (
+    rf"\bdefin(?:e|es|ed)\s+(?:an?\s+|the\s+)?(.+?){_TERM_END}",
+    rf"\b(?:definition|meaning)\s+of\s+(?:an?\s+|the\s+)?(.+?){_TERM_END}",
+    rf"\bwhat\s+(?:is|are)\s+(?:an?\s+|the\s+)?(.+?){_TERM_END}",
+    rf"\bwhat\s+does\s+(?:an?\s+|the\s+)?(.+?)\s+mean\b",
+    rf"\b(?:counts?|qualif(?:y|ies)|regarded|considered|termasuk)\s+(?:as\s+|sebagai\s+)?(?:an?\s+|the\s+)?(.+?){_TERM_END}",
+    rf"\b(?:yang\s+)?dimaksud\s+(?:dengan\s+)?(.+?){_TERM_END}",
+    rf"\b(?:pengertian|definisi|arti|apa\s+itu)\s+(.+?){_TERM_END}",
+)]
+_QUOTED = re.compile(r"(?:^|(?<=[\s(]))['‘\"“]([^'’\"”]{2,60})['’\"”](?=[\s?.,;:)]|$)")
+_PAREN = re.compile(r"\(([^()]{2,60})\)")
+MAX_TERM_WORDS = 5
+
+
+def definition_focus(text: str, lang: str) -> list[str]:
+    """For a question asking what a term means: the term (quoted or parenthesised alternatives included) and its
+    glossary equivalents. Empty for other questions."""
+    terms: list[str] = []
+    asked = False
+    for rx in DEFINITION_Q:
+        for m in rx.finditer(text):
+            asked = True
+            t = m.group(1).strip(" '\"‘’“”")
+            if t and len(t.split()) <= MAX_TERM_WORDS:
+                terms.append(t)
+    if not asked:
+        return []
+    terms += _QUOTED.findall(text) + [p for p in _PAREN.findall(text) if len(p.split()) <= MAX_TERM_WORDS]
+    if not terms:
+        return []
+    out: list[str] = []
+    for t in terms:
+        for x in [t] + expand(t, "en") + expand(t, "id"):
+            if x not in out:
+                out.append(x)
+    return out
+
+
 def plan_query(text: str) -> QueryPlan:
     lang = detect_language(text)
-    return QueryPlan(text=text, lang=lang, expansion=expand(text, lang), refs=references(text))
+    return QueryPlan(text=text, lang=lang, expansion=expand(text, lang), refs=references(text),
+                     focus=definition_focus(text, lang))

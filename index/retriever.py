@@ -174,6 +174,9 @@ class HybridRetriever(BaseRetriever):
         self.ref_weight = 1.0  # the in-document dense list, relative to the dense weight
         self.def_weight = 3.0  # the defined-term list of definition questions
         self.collapse_duplicates = True
+        self.background_weight = 0.6  # score factor of preamble and Penjelasan > Umum passages
+        self._pos: dict[str, int] = {}
+        self._pos_gen = -1
         self._kw: KeywordIndex | None = None
         self._metas: list[dict[str, Any]] = []
         self._cols: MetaColumns | None = None
@@ -266,11 +269,18 @@ class HybridRetriever(BaseRetriever):
                      (defs or [], self.def_weight)], self.rrf_k)
         d_rank = {i: r + 1 for r, i in enumerate(d_ids)}
         k_rank = {i: r + 1 for r, i in enumerate(k_ids)}
+        have = {c.id: c for c in dense + in_refs}
+        if self.background_weight != 1.0:
+            # Preambles (Menimbang, Mengingat) and general elucidations (Penjelasan > Umum) restate a law's themes
+            # in long passages that match many questions but rarely hold the provision asked for.
+            for i in score:
+                m = self._meta_of(i, have)
+                if m.get("kind") == "preamble" or (m.get("kind") == "penjelasan" and not m.get("explains")):
+                    score[i] *= self.background_weight
         ranked = sorted(score, key=lambda i: -score[i])
         # Near-duplicate passages (a document stored as PDF and as Markdown) would take two of the k places:
         # keep the better-ranked copy. Texts are fetched for a few more candidates than k to fill the gaps.
         pool = ranked[:k * 3] if self.collapse_duplicates else ranked[:k]
-        have = {c.id: c for c in dense + in_refs}
         missing = [i for i in pool if i not in have]
         have.update({c.id: c for c in self.store.get(missing)})
         order: list[str] = []
@@ -288,6 +298,16 @@ class HybridRetriever(BaseRetriever):
                 break
         return [Hit(i, have[i].text, have[i].meta, score[i], r + 1, d_rank.get(i), k_rank.get(i))
                 for r, i in enumerate(order)]
+
+    def _meta_of(self, i: str, have: dict[str, StoredChunk]) -> dict[str, Any]:
+        if i in have:
+            return have[i].meta
+        if self._kw is None or not self._metas:
+            return {}
+        if self._pos_gen != self._kw.generation:  # chunk id -> position in the keyword index's metadata
+            self._pos, self._pos_gen = {x: n for n, x in enumerate(self._kw.ids)}, self._kw.generation
+        n = self._pos.get(i)
+        return self._metas[n] if n is not None else {}
 
     # ---------------------------------------------------------------- llama-index interface
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:

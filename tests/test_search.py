@@ -195,3 +195,21 @@ def test_cli_eval_search(corpus_gugus):
         assert 0 <= m["hit@1"] <= m["hit@5"] <= 1 and 0 <= m["mrr"] <= 1
         assert len(m["misses"]) == round((1 - m["hit@5"]) * res["answerable"])
     assert res["modes"]["hybrid"]["hit@5"] > 0.5
+
+
+def test_definition_question_ranks_defining_passage_first(corpus_gugus):
+    hits = corpus_gugus.search("How does the 2007 anti-trafficking law define debt bondage?")
+    assert hits[0].meta["path"] == UU21 and "Penjeratan Utang adalah" in hits[0].text, \
+        [h.meta.get("section") for h in hits]
+
+
+def test_pdf_and_markdown_copies_take_one_place(corpus_gugus):
+    from gugus.index.fusion import near_duplicate, shingles
+
+    hits = corpus_gugus.search("Dalam Perda DIY, apa yang dimaksud dengan rumah perlindungan sosial?", top_k=10)
+    assert any("Rumah Perlindungan Sosial adalah" in h.text for h in hits[:3])
+    for a in range(len(hits)):
+        for b in range(a):
+            same = hits[a].meta.get("title") == hits[b].meta.get("title")
+            assert not (same and near_duplicate(shingles(hits[a].text), shingles(hits[b].text))), \
+                (hits[a].meta["path"], hits[b].meta["path"], hits[a].meta.get("section"))

@@ -1,0 +1,71 @@
+"""Query planning and fusion helpers without the corpus: definition questions, defined terms, near-duplicates,
+reference masks, and the eval's same-document rule."""
+from __future__ import annotations
+
+from gugus.app.evaluation import is_hit, norm, same_document
+from gugus.index.fusion import near_duplicate, ref_mask, rrf, shingles, where_matches
+from gugus.index.keyword import KeywordIndex, analyze, defined_terms, term_key
+from gugus.index.query import definition_focus, expand, plan_query
+from gugus.index.retriever import Hit
+
+
+def test_defined_terms_pasal1_and_penjelasan():
+    assert defined_terms("15. Penjeratan Utang adalah perbuatan menempatkan orang ...") == ["Penjeratan Utang"]
+    assert defined_terms("2. Pusat Pelayanan Terpadu, yang selanjutnya disingkat PPT, adalah suatu unit ...") == \
+        ["Pusat Pelayanan Terpadu", "PPT"]
+    assert defined_terms('Huruf b Yang dimaksud dengan “rumah aman” adalah tempat tinggal ...') == ["rumah aman"]
+    assert defined_terms("(1) Setiap orang yang melakukan perekrutan ... dipidana") == []
+
+
+def test_definition_focus_en_and_id():
+    assert "penjeratan utang" in definition_focus("How does the 2007 anti-trafficking law define debt bondage?", "en")
+    assert definition_focus("Apa yang dimaksud dengan eksploitasi menurut UU 21/2007?", "id")[0] == "eksploitasi"
+    f = definition_focus("In the Yogyakarta 2025 regulation, what is a trauma centre (Pusat Trauma)?", "en")
+    assert "Pusat Trauma" in f and "pusat trauma" in f
+    # a long capture is not a term: no focus, so no definition list
+    assert definition_focus("What are the three stages of protection for Indonesian migrant workers?", "en") in \
+        ([], ["three stages", "tiga"])
+    assert definition_focus("Berapa ancaman pidana bagi orang yang membocorkan identitas saksi?", "id") == []
+
+
+def test_definitions_rank_specific_term_and_named_document_first():
+    ki = KeywordIndex()
+    passages = ["7. Eksploitasi adalah tindakan ...", "8. Eksploitasi Seksual adalah segala bentuk ...",
+                "3. Korban adalah seseorang ...", "3. Korban adalah orang yang mengalami ..."]
+    ki.build(["a", "b", "c", "d"], passages, 1, passages)
+    assert ki.definitions(set(analyze("eksploitasi"))) == ["a"]
+    assert ki.definitions(set(analyze("eksploitasi seksual")))[0] == "b"
+    import numpy as np
+    assert ki.definitions(set(analyze("korban")), prefer=np.array([False, False, False, True]))[0] == "d"
+    assert term_key("Penjeratan Utang") == tuple(sorted(set(analyze("penjeratan utang"))))
+
+
+def test_glossary_expansion_both_directions():
+    assert "asas" in expand("On what principles is protection based?", "en")
+    assert "principle" in expand("Apa saja asas perlindungan saksi?", "id")
+    assert "pekerja migran Indonesia" in expand("Indonesian migrant workers abroad", "en")
+
+
+def test_fusion_helpers():
+    s = rrf([(["x", "y"], 1.0), (["y"], 2.0)], 60)
+    assert s["y"] > s["x"]
+    a = shingles("13. Restitusi adalah pembayaran ganti kerugian kepada Korban yang dibebankan kepada pelaku")
+    b = shingles("13. Restitusi adalah pembayaran ganti kerugian kepada\nKorban yang dibebankan kepada pelaku")
+    assert near_duplicate(a, b)
+    assert not near_duplicate(a, shingles("Pelaku tindak pidana perdagangan orang kehilangan hak tagihnya"))
+    ref = {"$and": [{"doc_type": "uu"}, {"number": "21"}, {"year": 2007}]}
+    assert where_matches(ref, {"doc_type": "uu", "number": "21", "year": 2007})
+    assert not where_matches(ref, {"doc_type": "uu", "number": "13", "year": 2006})
+    assert ref_mask([ref], [{"doc_type": "uu", "number": "21", "year": 2007}, {}]).tolist() == [True, False]
+    assert plan_query("Apa arti rumah aman dalam Perda DIY?").focus[0] == "rumah aman"
+
+
+def test_eval_same_document_in_another_format_only():
+    md = "laws/perda_diy_6_2025_pencegahan_penanganan_korban_perdagangan_orang.md"
+    assert same_document(md.replace(".md", ".pdf"), md) and same_document(md, md)
+    assert not same_document("laws/uu_21_2007_pemberantasan_tppo.md", md) and not same_document(None, md)
+    ev = [(md, norm("Rumah Perlindungan Sosial adalah lembaga atau panti"))]
+    assert is_hit(Hit("1", "14. Rumah Perlindungan Sosial adalah lembaga atau\npanti yang memberikan perlindungan awal",
+                      {"path": md.replace(".md", ".pdf")}, 0.0), ev)
+    assert not is_hit(Hit("2", "14. Rumah Perlindungan Sosial adalah lembaga atau panti",
+                          {"path": "laws/pp_9_2008_pelayanan_terpadu_saksi_korban_tppo.md"}, 0.0), ev)
