@@ -5,7 +5,9 @@ score as high as answerable ones), so the question's hard constraints are checke
   - names: capitalised names in the question (a person, a Polres, an agency) appear in the passage;
   - years: each year the question names is in the passage text or is the document's year;
   - Pasal: "Pasal 5" / "Article 5" asked for is the passage's Pasal (or quoted in it);
-  - quantity: "berapa / how many / how much" questions are answered by a sentence holding a number.
+  - quantity: "berapa / how many / how much" questions are answered by a sentence holding a number; when the
+    question names what is counted (victims, cases, convictions, migrant workers ...) or asks for a prison term,
+    an amount of money or a percentage, the sentence must state such a figure (app/figures.py's extractor decides).
 """
 from __future__ import annotations
 
@@ -20,6 +22,24 @@ PASAL_Q = re.compile(r"\b(?:Pasal|Article|Art\.)\s+(\d{1,3}[A-Z]?)\b", re.I)
 QUANTITY = re.compile(r"\b(berapa|jumlah|how many|how much|number of|what percentage|berapa banyak)\b", re.I)
 WHICH_PASAL = re.compile(r"\b(pasal berapa|pasal apa|which article|what article|which provision)\b", re.I)
 CONTACT = re.compile(r"\b(phone|telepon|telp|nomor hp|handphone|whatsapp|e-?mail|surel)\b", re.I)
+# What kind of figure a question asks for, read off its words (first match wins).
+FIGURE_UNITS = [  # (question words, units, only in a quantity question)
+    (re.compile(r"\b(prison terms?|imprisonment|jail|pidana penjara|hukuman penjara|ancaman penjara|"
+                r"ancaman (pidana|hukuman)|berapa (lama|tahun) (pidana|penjara|hukuman))\b", re.I),
+     {"tahun", "bulan", "rupiah"}, False),
+    (re.compile(r"\b(budget|anggaran|funding|dana|biaya|fines?|denda|rupiah|money)\b", re.I), {"rupiah", "USD"},
+     True),
+    (re.compile(r"\b(percent(age)?|persen|persentase|proportion)\b|%", re.I), {"persen"}, True),
+]
+MULTIPLE = re.compile(r"\b(kali lipat|times (as|the)|how many times|berapa kali)\b", re.I)  # a factor, not a figure
+NOT_MODIFIERS = set("""yang masih dianggap adalah ada is are was were be did does do has have had can could must should
+will would seseorang the a an of""".split())
+AMOUNT_OF = re.compile(r"\b(what|which) (is|was|are|were) the\b[^?]*\b(budget|anggaran|fine|denda)\b", re.I)
+DURATION = re.compile(r"\s*(tahun|years?|lama|long|hours?|jam|hari|days?|bulan|months?|kali|times)\b", re.I)
+SOURCE_OF = re.compile(r"\b(sources?|sumber|from which|from what|dari mana|what kind|jenis apa)\b", re.I)
+# Counted nouns that answer for one another ("how many traffickers were convicted": convicts, convictions, cases).
+RELATED_COUNTS = [{"pelaku", "tersangka", "terdakwa", "terpidana", "putusan", "kasus", "penyidikan", "penuntutan"},
+                  {"PMI", "WNI"}, {"rumah perlindungan", "sentra layanan"}]
 CONTACT_VALUE = re.compile(r"\d[\d\s().-]{6,}\d|[\w.+-]+@[\w-]+\.\w+")
 NUMBER = re.compile(r"\d")
 # Capitalised words that are not names: question words, months, document words, the domain's common terms.
@@ -42,6 +62,8 @@ class Constraints:
     quantity: bool = False
     contact: bool = False
     lang: str = "id"
+    figure_units: set[str] = field(default_factory=set)  # units a stated figure must have (tahun, rupiah, persen)
+    figure_counted: set[str] = field(default_factory=set)  # or what it must count (figures.COUNTED canonical names)
 
 
 def _glossary_words() -> set[str]:
@@ -59,6 +81,7 @@ def constraints(question: str) -> Constraints:
     c.quantity = bool(QUANTITY.search(question)) and not WHICH_PASAL.search(question)
     c.contact = bool(CONTACT.search(question))
     c.lang = detect_language(question)
+    c.figure_units, c.figure_counted = asked_figure(question, c.quantity)
     skip = NOT_NAMES | _glossary_words()
     tokens = re.findall(r"[A-Za-z][\w'’.-]*", question)
     run: list[str] = []
@@ -100,10 +123,50 @@ def passage_ok(c: Constraints, text: str, meta: dict) -> bool:
     return True
 
 
-def sentence_ok(c: Constraints, sentence: str) -> bool:
+def asked_figure(question: str, quantity: bool) -> tuple[set[str], set[str]]:
+    """(units, counted nouns) of the figure a question asks for; empty sets when it asks for none.
+    A counted noun must follow the quantity words ("how many victims", "berapa jumlah korban"), so that "how many
+    hours must staff report a victim" does not ask for a number of victims."""
+    from .figures import COUNTED
+
+    other = MULTIPLE.search(question) or SOURCE_OF.search(question) or WHICH_PASAL.search(question) or any(
+        DURATION.match(question[m.end():]) for m in QUANTITY.finditer(question))
+    if not other:
+        for pattern, units, needs_quantity in FIGURE_UNITS:
+            if pattern.search(question) and (quantity or not needs_quantity or AMOUNT_OF.search(question)):
+                return units, set()
+    if not quantity:
+        return set(), set()
+    counted: set[str] = set()
+    for m in QUANTITY.finditer(question):
+        words = question[m.end():].lower().split()
+        lead = []  # "how many [labor trafficking] victims": up to two words before the noun, none of them a verb
+        for w in words[:3]:
+            if w.strip("?,.") in NOT_MODIFIERS:
+                break
+            lead.append(w)
+        window = " ".join(lead)
+        counted |= {name for name, forms in COUNTED.items() if name not in ("orang", "satgas")
+                    and any(re.search(rf"(?:^|\s){re.escape(f.lower())}\b", window) for f in forms)}
+    for related in RELATED_COUNTS:
+        if counted & related:
+            counted |= related
+    return set(), counted
+
+
+def sentence_ok(c: Constraints, sentence: str, meta: dict | None = None) -> bool:
     if c.contact and not CONTACT_VALUE.search(sentence):
         return False
-    if c.quantity:
-        without_years = YEAR.sub(" ", sentence)
-        return bool(NUMBER.search(without_years))
+    if c.figure_units or c.figure_counted:
+        from .figures import extract
+
+        return any((not c.figure_units or f.unit in c.figure_units)
+                   and (not c.figure_counted or f.counted in c.figure_counted)
+                   for f in extract(sentence, meta or {"language": detect_language(sentence)}))
+    if c.quantity:  # any number but a year, or a figure written in words ("two victims", "six million")
+        if NUMBER.search(YEAR.sub(" ", sentence)):
+            return True
+        from .figures import extract
+
+        return bool(extract(sentence, meta or {"language": detect_language(sentence)}))
     return True

@@ -137,7 +137,9 @@ class ExtractiveGenerator(Generator):
 
         c = constraints(question)
         ok = {p.n for p in passages if passage_ok(c, p.text, p.hit.meta)}
-        scored = [x for x in self.score(question, passages) if x[1] in ok and sentence_ok(c, x[3]) and x[4] > 0]
+        meta = {p.n: p.hit.meta for p in passages}
+        scored = [x for x in self.score(question, passages)
+                  if x[1] in ok and x[4] > 0 and sentence_ok(c, x[3], meta[x[1]])]
         if not scored or scored[0][0] < self.threshold:
             return []
         best = scored[0][0]
