@@ -32,7 +32,7 @@ from ..index.period import Period
 from ..index.retriever import Filters, Hit
 from ..prompts import NOT_FOUND, Outline, Subtopic, get_prompt, load_outline
 from .answer import is_not_found
-from .generators import ExtractiveGenerator, GenerationRequest, GeneratorError, sentence_units
+from .generators import ExtractiveGenerator, GenerationRequest, GeneratorError, evict_oldest, sentence_units
 from .types import Draft, DraftParagraph, Gap, Passage, Sentence
 from .verify import CITE, render, split_sentences
 
@@ -113,14 +113,14 @@ class Drafter:
             return []
         from .figures import figures
 
-        return [f for f in figures(self.g, filters) if f.counted in sub.figures]
+        return [f for f in figures(self.g, filters) if _wanted(sub, f)]
 
     def _holds_figure(self, sub: Subtopic, sentence: str, meta: dict) -> bool:
         """The sentence states a figure (of the subtopic's kinds, when it names them): not a year, a Pasal or a list
         number (the figures table's extractor decides)."""
         from .figures import extract
 
-        return any(not sub.figures or f.counted in sub.figures for f in extract(sentence, meta))
+        return any(not sub.figures or _wanted(sub, f) for f in extract(sentence, meta))
 
     def _sentence_vectors(self, sentences: list[str]) -> np.ndarray:
         """Passage-side vectors of evidence sentences, cached by text (sections share evidence)."""
@@ -128,8 +128,8 @@ class Drafter:
         if todo:
             for x, v in zip(todo, self.g.embedder.embed_passages(todo)):
                 self._vec_cache[x] = np.asarray(v, dtype=np.float32)
-            while len(self._vec_cache) > 4096:
-                self._vec_cache.pop(next(iter(self._vec_cache)))
+            while len(self._vec_cache) > 4096:  # oldest first
+                evict_oldest(self._vec_cache)
         return np.stack([self._vec_cache[x] for x in sentences])
 
     def score_sentences(self, sub: Subtopic, passages: list[Passage]) -> list[tuple[float, int, int, str]]:
@@ -362,6 +362,11 @@ def _verify_in_place(verifier, text: str, passages: list[Passage]) -> tuple[list
     for s in kept:
         s.cites = [num[back[n]] for n in s.cites]
     return kept, removed, cited
+
+
+def _wanted(sub: Subtopic, f) -> bool:
+    """A figure the subtopic reports: its counted noun is listed, as "korban" or with the action "korban:identifikasi"."""
+    return any(f.counted == c and (not a or f.action == a) for c, _, a in (x.partition(":") for x in sub.figures))
 
 
 def _norm(sentence: str) -> str:

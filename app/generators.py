@@ -85,6 +85,14 @@ def _split(lines: list[str]) -> list[str]:
     return [x for x in _SENT_END.split(lines[0]) if x.strip()]
 
 
+def evict_oldest(cache: dict) -> None:
+    """Drop the oldest entry of an insertion-ordered cache; safe when web requests evict from it concurrently."""
+    try:
+        cache.pop(next(iter(cache)), None)
+    except (StopIteration, RuntimeError):  # emptied, or resized by another thread meanwhile
+        pass
+
+
 class ExtractiveGenerator(Generator):
     """Answers with the evidence sentences that best answer the question (e5 similarity + stem overlap)."""
 
@@ -105,7 +113,7 @@ class ExtractiveGenerator(Generator):
         if hit is None:
             hit = np.asarray(self.embedder.embed_passages(units), dtype=np.float32)
             if len(self._cache) > 2048:
-                self._cache.pop(next(iter(self._cache)))
+                evict_oldest(self._cache)
             self._cache[key] = hit
         return hit
 

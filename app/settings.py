@@ -43,6 +43,7 @@ class Settings(BaseSettings):
     # accounts and uploads (app/auth.py, app/uploads.py)
     upload_max_mb: float = Field(50, gt=0, description="the web UI refuses larger uploads")
     session_hours: float = Field(12, gt=0, description="a web login lasts this long")
+    ui_concurrency: int = Field(4, ge=1, le=64, description="web requests (questions, drafts) answered at once")
 
     @property
     def users_path(self) -> Path:

@@ -307,6 +307,8 @@ def build_blocks(g, gate: LoginGate | None = None):
                                            ingest_btn], api_name=False)
         ui_lang.change(draft_relabel, [ui_lang], draft_parts, api_name=False)
         ui_lang.change(fig_relabel, [ui_lang], fig_parts, api_name=False)
+    # Gradio answers one event at a time by default: officers' questions would queue behind each other (bench/load.py)
+    demo.queue(default_concurrency_limit=g.settings.ui_concurrency)
     return demo
 
 

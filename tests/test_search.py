@@ -7,6 +7,7 @@ import pytest
 from click.testing import CliRunner
 
 from gugus.app.cli import cli
+from gugus.index.period import tip_period
 from gugus.index.retriever import Filters
 
 from helpers import NEWS002, REPO, UU21
@@ -213,3 +214,28 @@ def test_pdf_and_markdown_copies_take_one_place(corpus_gugus):
             same = hits[a].meta.get("title") == hits[b].meta.get("title")
             assert not (same and near_duplicate(shingles(hits[a].text), shingles(hits[b].text))), \
                 (hits[a].meta["path"], hits[b].meta["path"], hits[a].meta.get("section"))
+
+
+@pytest.mark.parametrize("filters, postfiltered", [
+    (Filters(doc_types=["uu", "pp", "perpres"]), True),  # most passages: filtered after an unfiltered query
+    (Filters(languages=["en"]), False),  # the English TIP excerpts: under 5 %
+    (Filters(date_from="2020-01-01"), True),
+    (Filters(period=tip_period(2026)), True),
+    (Filters(doc_types=["meeting_report"]), False),  # a few percent: Chroma filters
+    (Filters(doc_types=["perda"], languages=["en"]), False),  # nothing matches
+])
+def test_dense_postfilter_equals_chroma_filter(corpus_gugus, filters, postfiltered):
+    """The unfiltered-then-filtered dense query returns exactly what Chroma's filtered query returns."""
+    r = corpus_gugus.retriever
+    for q in ("korban berhak memperoleh restitusi", "Which agencies met on the TIP Report?"):
+        timings: dict = {}
+        fast = r.search(q, 10, filters, mode="dense", timings=timings)
+        assert ("dense_postfilter" in timings) == postfiltered
+        saved = r.postfilter_min_share
+        r.postfilter_min_share = 2.0  # never post-filter
+        try:
+            slow = r.search(q, 10, filters, mode="dense")
+        finally:
+            r.postfilter_min_share = saved
+        assert [h.id for h in fast] == [h.id for h in slow], q
+        assert all(filters.matches(h.meta) for h in fast)
