@@ -175,10 +175,6 @@ class HybridRetriever(BaseRetriever):
         self.def_weight = 3.0  # the defined-term list of definition questions
         self.collapse_duplicates = True
         self.background_weight = 0.6  # score factor of preamble and Penjelasan > Umum passages
-        # Dense search with filters: post-filter an unfiltered query when the filters keep at least this share of
-        # the passages and the query needs at most this many neighbours (see _dense; bench/RESULTS.md).
-        self.postfilter_min_share = 0.05
-        self.postfilter_max_fetch = 2000
         self._pos: dict[str, int] = {}
         self._pos_gen = -1
         self._kw: KeywordIndex | None = None
@@ -267,27 +263,16 @@ class HybridRetriever(BaseRetriever):
 
     def _dense(self, qv: list[float], n: int, filters: Filters, where: dict | None,
                timings: dict[str, float]) -> list[StoredChunk]:
-        """The n nearest passages that pass the filters.
-
-        Chroma's filtered search slows down as the matching set grows (a filter matching 15 % of 380k passages:
-        p50 955 ms against 38 ms unfiltered, bench/RESULTS.md). When the keyword index tells that the filters
-        match a large enough share of the passages, an unfiltered query for n / share x 2 neighbours, filtered
-        here with the same predicate, holds the same top n (exact whenever it yields n matches, or every match);
-        otherwise, or when it falls short, the filter goes to Chroma as before."""
+        """The n nearest passages that pass the filters. The keyword index's metadata columns tell how many passages
+        the filters keep, so the store can post-filter an unfiltered query when that is faster (ChromaStore.query)."""
         if where is None:
             return self.store.query(qv, n, None)
-        if self._cols is None and self.postfilter_min_share < 1:
+        if self._cols is None:
             self.keyword_index()
-        if self._cols is not None and self._cols.n == self.store.count() and self._cols.n:
-            matching = int(filters.mask(self._cols).sum())
-            share = matching / self._cols.n
-            fetch = min(self._cols.n, int(n / share * 2) + 10) if share else 0
-            if share >= self.postfilter_min_share and fetch <= self.postfilter_max_fetch:
-                got = [c for c in self.store.query(qv, fetch, None) if filters.matches(c.meta)]
-                if len(got) >= min(n, matching):
-                    timings["dense_postfilter"] = 1.0
-                    return got[:n]
-        return self.store.query(qv, n, where)
+        share = None
+        if self._cols is not None and self._cols.n and self._cols.n == self.store.count():
+            share = float(filters.mask(self._cols).mean())
+        return self.store.query(qv, n, where, matches=filters.matches, share=share, stats=timings)
 
     def _fuse(self, dense: list[StoredChunk], kw_hits: list[tuple[str, float]], in_refs: list[StoredChunk],
               k: int, defs: list[str] | None = None) -> list[Hit]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 from urllib.parse import urlparse
 
 from ..ingest.types import Chunk, DocMeta
@@ -136,14 +136,41 @@ class ChromaStore:
         chunks = [StoredChunk(i, d, m or {}) for i, d, m in zip(res["ids"], res["documents"], res["metadatas"])]
         return sorted(chunks, key=lambda c: c.meta.get("ordinal", 0))
 
-    def query(self, embedding: list[float], k: int, where: dict | None = None) -> list[StoredChunk]:
+    # Post-filtering (see query): used when the filter keeps at least this share and needs at most this many neighbours
+    POSTFILTER_MIN_SHARE = 0.05
+    POSTFILTER_MAX_FETCH = 2000
+
+    def query(self, embedding: list[float], k: int, where: dict | None = None,
+              matches: Callable[[dict[str, Any]], bool] | None = None, share: float | None = None,
+              stats: dict[str, float] | None = None) -> list[StoredChunk]:
+        """The k nearest chunks that pass `where`.
+
+        Chroma's filtered search slows down as the matching set grows (a filter matching 15 % of 380k chunks:
+        p50 955 ms against 38 ms unfiltered, bench/RESULTS.md). Given `matches` (the same predicate as `where`, on
+        one chunk's metadata) and the `share` of chunks it keeps, an unfiltered query for k / share x 2 neighbours,
+        filtered here, holds the same top k whenever it yields k matches (or every match); otherwise, or when the
+        share is small, the filter goes to Chroma."""
         n = self.count()
         if n == 0:
             return []
-        res = self.col.query(query_embeddings=[embedding], n_results=min(k, n), where=where or None,
-                             include=["documents", "metadatas", "distances"])
+        if where and matches is not None and share and share >= self.POSTFILTER_MIN_SHARE:
+            fetch = min(n, int(k / share * 2) + 10)
+            if fetch <= self.POSTFILTER_MAX_FETCH:
+                # metadata only for the many neighbours; the texts of the k kept ones are fetched after
+                got = [c for c in self._query(embedding, fetch, None, texts=False) if matches(c.meta)][:k]
+                if len(got) >= min(k, round(share * n)):
+                    if stats is not None:
+                        stats["postfiltered"] = 1.0
+                    texts = {c.id: c.text for c in self.get([c.id for c in got])}
+                    return [StoredChunk(c.id, texts.get(c.id, ""), c.meta, c.score) for c in got]
+        return self._query(embedding, min(k, n), where)
+
+    def _query(self, embedding: list[float], k: int, where: dict | None, texts: bool = True) -> list[StoredChunk]:
+        res = self.col.query(query_embeddings=[embedding], n_results=k, where=where or None,
+                             include=(["documents"] if texts else []) + ["metadatas", "distances"])
+        docs = res["documents"][0] if texts else [""] * len(res["ids"][0])
         out = []
-        for i, d, m, dist in zip(res["ids"][0], res["documents"][0], res["metadatas"][0], res["distances"][0]):
+        for i, d, m, dist in zip(res["ids"][0], docs, res["metadatas"][0], res["distances"][0]):
             out.append(StoredChunk(i, d, m or {}, 1.0 - float(dist)))
         return out
 
