@@ -89,7 +89,7 @@ class Drafter:
         # the figures table is one more ranked list: passages holding the subtopic's figures, newest first
         fig_ids = [i for i in dict.fromkeys(f.chunk_id for f in sorted(
             self.figures(sub, filters), key=lambda f: f.doc_date or "", reverse=True)) if i not in exclude]
-        for r, c in enumerate(self.g.store.get([i for i in fig_ids if i not in hits])):
+        for c in self.g.store.get([i for i in fig_ids[: self.per_query] if i not in hits]):
             hits[c.id] = Hit(c.id, c.text, c.meta, 0.0)
         for r, i in enumerate(fig_ids[: self.per_query]):
             if i in hits:
