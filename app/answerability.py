@@ -158,15 +158,15 @@ def sentence_ok(c: Constraints, sentence: str, meta: dict | None = None) -> bool
     if c.contact and not CONTACT_VALUE.search(sentence):
         return False
     if c.figure_units or c.figure_counted:
-        from .figures import extract
-
         return any((not c.figure_units or f.unit in c.figure_units)
-                   and (not c.figure_counted or f.counted in c.figure_counted)
-                   for f in extract(sentence, meta or {"language": detect_language(sentence)}))
+                   and (not c.figure_counted or f.counted in c.figure_counted) for f in _figures(sentence, meta))
     if c.quantity:  # any number but a year, or a figure written in words ("two victims", "six million")
-        if NUMBER.search(YEAR.sub(" ", sentence)):
-            return True
-        from .figures import extract
-
-        return bool(extract(sentence, meta or {"language": detect_language(sentence)}))
+        return bool(NUMBER.search(YEAR.sub(" ", sentence))) or bool(_figures(sentence, meta))
     return True
+
+
+def _figures(sentence: str, meta: dict | None) -> list:
+    """The figures the sentence states (app/figures.py's extractor; numbers are read in the passage's language)."""
+    from .figures import extract
+
+    return extract(sentence, meta or {"language": detect_language(sentence)})

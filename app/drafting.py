@@ -26,13 +26,14 @@ from typing import Callable
 
 import numpy as np
 
+from ..index.fusion import rrf
 from ..index.keyword import analyze
 from ..index.query import plan_query
 from ..index.period import Period
 from ..index.retriever import Filters, Hit
-from ..prompts import NOT_FOUND, Outline, Subtopic, get_prompt, load_outline
+from ..prompts import Outline, Subtopic, get_prompt, load_outline
 from .answer import is_not_found
-from .generators import ExtractiveGenerator, GenerationRequest, GeneratorError, evict_oldest, sentence_units
+from .generators import ExtractiveGenerator, GenerationRequest, evict_oldest, sentence_units
 from .types import Draft, DraftParagraph, Gap, Passage, Sentence
 from .verify import CITE, render, split_sentences
 
@@ -78,22 +79,20 @@ class Drafter:
     # ------------------------------------------------------------------------------------------------ evidence
     def evidence(self, sub: Subtopic, filters: Filters, exclude: set[str] = frozenset()) -> list[Hit]:
         """Fuse the subtopic's queries by reciprocal rank, then keep diverse passages (per-document cap)."""
-        score: dict[str, float] = {}
+        lists: list[tuple[list[str], float]] = []
         hits: dict[str, Hit] = {}
         for q in sub.queries:
-            for h in self.g.search(q, top_k=self.per_query, filters=filters):
-                if h.id in exclude:
-                    continue
-                score[h.id] = score.get(h.id, 0.0) + 1.0 / (60 + h.rank)
-                hits.setdefault(h.id, h)
+            found = self.g.search(q, top_k=self.per_query, filters=filters)
+            lists.append(([h.id for h in found], 1.0))  # excluded ids keep their rank; dropped after fusion
+            hits.update((h.id, h) for h in found if h.id not in hits)
         # the figures table is one more ranked list: passages holding the subtopic's figures, newest first
         fig_ids = [i for i in dict.fromkeys(f.chunk_id for f in sorted(
             self.figures(sub, filters), key=lambda f: f.doc_date or "", reverse=True)) if i not in exclude]
-        for c in self.g.store.get([i for i in fig_ids[: self.per_query] if i not in hits]):
-            hits[c.id] = Hit(c.id, c.text, c.meta, 0.0)
-        for r, i in enumerate(fig_ids[: self.per_query]):
-            if i in hits:
-                score[i] = score.get(i, 0.0) + 1.0 / (60 + r + 1)
+        fig_ids = fig_ids[: self.per_query]
+        missing = self.g.store.get([i for i in fig_ids if i not in hits])
+        hits.update((c.id, Hit(c.id, c.text, c.meta, 0.0)) for c in missing)
+        lists.append((fig_ids, 1.0))
+        score = {i: v for i, v in rrf(lists, self.g.retriever.rrf_k).items() if i in hits and i not in exclude}
         chosen: list[Hit] = []
         per_doc: dict[str, int] = {}
         for i in sorted(score, key=lambda x: -score[x]):
@@ -170,7 +169,8 @@ class Drafter:
             if score < self.threshold or len(chosen) >= self.max_sentences:
                 break
             stems = set(analyze(sent))
-            if _norm(sent) in used or per_passage.get(n, 0) >= 2 or any(len(stems & s) / max(len(stems | s), 1) > 0.6 for s in seen):
+            repeat = any(len(stems & s) / max(len(stems | s), 1) > 0.6 for s in seen)
+            if _norm(sent) in used or per_passage.get(n, 0) >= 2 or repeat:
                 continue
             per_passage[n] = per_passage.get(n, 0) + 1
             seen.append(stems)
@@ -206,11 +206,11 @@ class Drafter:
         if not text.strip() or is_not_found(text):
             return None, passages
         kept, removed, cited = self.verifier.verify(text, passages)
+        mode = "evidence" if self.extractive else "prose"
         if not kept:
-            return DraftParagraph(sub.id, sub.label(lang), "", [], removed=removed,
-                                  mode="evidence" if self.extractive else "prose"), passages
+            return DraftParagraph(sub.id, sub.label(lang), "", [], removed=removed, mode=mode), passages
         para = DraftParagraph(sub.id, sub.label(lang), render(kept), [p.n for p in cited], sentences=kept,
-                              removed=removed, mode="evidence" if self.extractive else "prose")
+                              removed=removed, mode=mode)
         para.passages = cited  # local numbering, renumbered into the draft by _place
         return para, passages
 
@@ -223,11 +223,11 @@ class Drafter:
         outline = load_outline(section)
         base = replace(filters or Filters(), period=period, agencies=list(agencies or []))
         t0 = time.perf_counter()
+        prompt = None if self.extractive else get_prompt("draft", lang)
         draft = Draft(
             id="", section=outline.section, title=outline.label(lang), period=period, lang=lang,
             agencies=list(agencies or []), note=note, generator=self.generator.name, model=self.generator.model,
-            prompt=None if self.extractive else get_prompt("draft", lang).file,
-            prompt_sha256=None if self.extractive else get_prompt("draft", lang).sha256,
+            prompt=prompt.file if prompt else None, prompt_sha256=prompt.sha256 if prompt else None,
             outline=outline.path.name, outline_sha256=outline.sha256,
             created=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), user=user or self.g.settings.user,
             filters={k: v for k, v in asdict(base).items() if v and k in RECORDED_FILTERS},
@@ -336,8 +336,6 @@ class Drafter:
             if old is None:
                 new.gaps.extend(g for g in draft.gaps if g.subtopic == sub.id)
                 continue
-            for s in old.sentences:
-                s.cites = list(s.cites)
             old.passages = [Passage(n, by_n[n].hit) for n in old.citations if n in by_n]
             self._place(new, sub, old)
         new.id = _draft_id(new)
@@ -365,7 +363,8 @@ def _verify_in_place(verifier, text: str, passages: list[Passage]) -> tuple[list
 
 
 def _wanted(sub: Subtopic, f) -> bool:
-    """A figure the subtopic reports: its counted noun is listed, as "korban" or with the action "korban:identifikasi"."""
+    """A figure the subtopic reports: its counted noun is listed, as "korban" or with an action
+    ("korban:identifikasi")."""
     return any(f.counted == c and (not a or f.action == a) for c, _, a in (x.partition(":") for x in sub.figures))
 
 
@@ -399,4 +398,4 @@ def list_drafts(data_dir: Path) -> list[Path]:
     return sorted((data_dir / "drafts").glob("*.json"), reverse=True)
 
 
-__all__ = ["Drafter", "DraftError", "load_draft", "list_drafts", "NOT_FOUND"]
+__all__ = ["Drafter", "DraftError", "load_draft", "list_drafts"]
