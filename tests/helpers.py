@@ -1,5 +1,6 @@
 """Paths and corpus helpers shared by the tests (importable as `helpers`: pytest puts tests/ on sys.path)."""
 import shutil
+from contextlib import contextmanager
 from pathlib import Path
 
 import yaml
@@ -43,3 +44,29 @@ def make_scanned_pdf(path: Path, lines: list[str]) -> Path:
         draw.text((100, 150 + i * 80), line, fill="black", font=font)
     img.save(path, "PDF", resolution=150)
     return path
+
+
+@contextmanager
+def serve_in_thread(app, timeout: float = 60):
+    """Serve an ASGI app (e.g. gugus.app.ui.build_app(g)) with uvicorn in a daemon thread on a free loopback port.
+    Yields (base URL, whether it started within `timeout` s); stops the server on exit."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + timeout
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.1)
+    try:
+        yield f"http://127.0.0.1:{port}", server.started
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)

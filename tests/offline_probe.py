@@ -62,8 +62,6 @@ def main(data_dir: str, corpus: str, out_path: str) -> int:
     global phase
     import os
     import socket
-    import threading
-    import time
 
     from click.testing import CliRunner
 
@@ -88,26 +86,17 @@ def main(data_dir: str, corpus: str, out_path: str) -> int:
 
     phase = "serve"
     import httpx
-    import uvicorn
+    from helpers import serve_in_thread  # tests/ is this script's directory, hence on sys.path
 
     from gugus.app.services import Gugus
     from gugus.app.settings import Settings
     from gugus.app.ui import build_app
 
     g = Gugus(Settings(_env_file=None, data_dir=data_dir))
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(build_app(g), host="127.0.0.1", port=port, log_level="warning"))
-    t = threading.Thread(target=server.run, daemon=True)
-    t.start()
-    deadline = time.monotonic() + 60
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.1)
-    base = f"http://127.0.0.1:{port}"
-    serve: dict[str, object] = {"started": server.started}
+    serve: dict[str, object] = {}
     try:
-        with httpx.Client(base_url=base, timeout=120) as c:
+        with serve_in_thread(build_app(g)) as (base, started), httpx.Client(base_url=base, timeout=120) as c:
+            serve["started"] = started
             serve["page"] = c.get("/").status_code
             r = c.post("/gradio_api/call/ask", json={"data": ["Apa saja enam Subsatgas Gugus Tugas TPPO?",
                                                              [], [], [], "", ""]})
@@ -119,8 +108,6 @@ def main(data_dir: str, corpus: str, out_path: str) -> int:
             doc = g.documents()[0].doc_id if g.documents() else "none"
             serve["source"] = c.get(f"/source/{doc}").status_code
     finally:
-        server.should_exit = True
-        t.join(timeout=10)
         g.close()
     steps["serve"] = serve
 

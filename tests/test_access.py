@@ -4,8 +4,6 @@ Gradio HTTP API of a running server with login; uploads are checked and only edi
 from __future__ import annotations
 
 import json
-import threading
-import time
 import zipfile
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,8 +13,8 @@ import httpx
 import pytest
 import yaml
 
-from answer_helpers import free_port, open_gugus
-from helpers import NEWS002, copy_corpus
+from answer_helpers import open_gugus
+from helpers import NEWS002, copy_corpus, serve_in_thread
 
 SECRET = "Cendrawasih Tujuh"
 RESTRICTED_MD = "restricted/notulen_rumah_aman.md"
@@ -196,22 +194,12 @@ def test_cli_as_user(world):
 @pytest.fixture(scope="module")
 def server(world):
     """The web app with login (users exist), served by uvicorn in a thread on a free loopback port."""
-    import uvicorn
-
     from gugus.app.ui import build_app
 
     g, _ = world
-    port = free_port()
-    srv = uvicorn.Server(uvicorn.Config(build_app(g), host="127.0.0.1", port=port, log_level="warning"))
-    th = threading.Thread(target=srv.run, daemon=True)
-    th.start()
-    deadline = time.monotonic() + 60
-    while not srv.started and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert srv.started, "server did not start"
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    th.join(timeout=10)
+    with serve_in_thread(build_app(g)) as (base, started):
+        assert started, "server did not start"
+        yield base
 
 
 @contextmanager
