@@ -37,6 +37,9 @@ from pathlib import Path
 
 import httpx
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from search import stop  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 FOLLOW_UPS = ["Siapa yang terlibat?", "Apa dasar hukumnya?", "Can you say more about that?", "Kapan itu terjadi?"]
 HISTORY_MESSAGES = 6  # follow-ups send at most the last 3 exchanges
@@ -267,12 +270,7 @@ def main() -> int:
         res = summarize(run, a, wall, peak_rss_mb(proc.pid), os.getloadavg())
     finally:
         if proc is not None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            stop(proc, timeout=15)
         shutil.rmtree(tmp, ignore_errors=True)
     if a.json:
         print(json.dumps(res, indent=1))

@@ -29,7 +29,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from search import (BATCH, DIM, FILTER_DESC, ROOT, load_sentences, log, machine, make_corpus,  # noqa: E402
-                    make_queries, pct, start_server)
+                    make_queries, pct, start_server, stop)
 
 PER_DOC = 40  # make_corpus puts 40 chunks in each synthetic document
 
@@ -141,12 +141,7 @@ def server_part(a, tmp: Path) -> dict:
         res["server_peak_rss_mb"], res["server_rss_mb"] = rss_mb(proc.pid)
         res["server_disk_mb"] = du_mb(tmp / "chroma-server")
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except Exception:
-            proc.kill()
-            proc.wait()
+        stop(proc, timeout=30)
     return res
 
 

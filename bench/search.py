@@ -130,6 +130,16 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def stop(proc: subprocess.Popen, timeout: float = 20) -> None:
+    """Terminate a server started by a benchmark; kill it when it does not exit within `timeout` s."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 def start_server(path: Path, log: Path) -> tuple[subprocess.Popen, int]:
     import chromadb
     from chromadb.config import Settings as CS
@@ -245,12 +255,7 @@ def bench_backend(backend: str, n: int, data, queries: list[str], embedder, tmp:
             res["server_peak_rss_mb"] = proc_peak_rss_mb(proc.pid)
     finally:
         if proc is not None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            stop(proc, timeout=20)
     return res
 
 
