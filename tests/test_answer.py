@@ -254,3 +254,30 @@ def test_cli_log_json_lists_entries(corpus_gugus):
 def test_cli_ask_needs_a_question(corpus_gugus):
     res = CliRunner().invoke(cli, ["--data-dir", str(corpus_gugus.settings.data_dir), "ask"])
     assert res.exit_code == 2 and "QUESTION" in res.output
+
+
+# ------------------------------------------------------------------------------------------------ evidence choice
+def test_definition_question_quotes_the_definition_of_the_term_asked(corpus_gugus):
+    """"Define debt bondage": the sentence defining Penjeratan Utang, not the longer definition of trafficking
+    that mentions it in passing (which scores higher on similarity alone)."""
+    r = corpus_gugus.answerer.ask("How does the 2007 anti-trafficking law define debt bondage?")
+    assert not r.abstained, r.answer
+    assert r.answer.startswith("Penjeratan Utang adalah"), r.answer
+    assert r.citations[0].hit.meta["section"] == "UU 21/2007 > BAB I > Pasal 1 angka 15"
+
+
+def test_extractive_answer_quotes_one_passage_and_no_sentence_twice(corpus_gugus):
+    """UU 21/2007 and Perda DIY 6/2025 define "Anak" in the same words: one quotation, one citation; the other
+    passage stays among the related ones."""
+    r = corpus_gugus.answerer.ask("Menurut UU TPPO, sampai usia berapa seseorang masih dianggap anak?")
+    assert not r.abstained, r.answer
+    assert len(r.citations) == 1 and r.answer.count("belum berusia 18") == 1, r.answer
+    assert r.citations[0].hit.meta["short_title"] == "UU 21/2007"
+
+
+def test_list_question_is_answered_with_the_list(corpus_gugus):
+    r = corpus_gugus.answerer.ask("Apa saja bentuk penanganan korban perdagangan orang yang dilaksanakan Pemerintah "
+                                  "Daerah DIY?")
+    assert not r.abstained, r.answer
+    for item in ("Rehabilitasi Kesehatan", "Rehabilitasi Sosial", "Pemulangan", "Reintegrasi Sosial"):
+        assert item in r.answer, r.answer

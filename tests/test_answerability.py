@@ -77,3 +77,19 @@ def test_figures_written_in_words_answer_quantity_questions():
     assert sentence_ok(c, "The government reported identifying only two labor trafficking victims in this sector.", EN)
     plain = constraints("Berapa banyak pekerja Indonesia di luar negeri menurut laporan itu?")
     assert sentence_ok(plain, "An estimated six to eight million Indonesians work abroad.", EN)
+
+
+def test_a_question_naming_several_years_spans_documents():
+    """"Between Law 13/2006 and its 2014 amendment": each passage need only be of one of the years named."""
+    c = constraints("How did the leadership structure of LPSK change between Law 13/2006 and its 2014 amendment?")
+    assert c.years == ["2006", "2014"]
+    assert passage_ok(c, "(1) LPSK terdiri atas Pimpinan dan Anggota.", {"language": "id", "year": 2006})
+    assert not passage_ok(c, "(1) LPSK terdiri atas Pimpinan dan Anggota.", {"language": "id", "year": 2019})
+    one = constraints("Who led LPSK under Law 13/2006?")
+    assert not passage_ok(one, "(1) LPSK terdiri atas Pimpinan dan Anggota.", {"language": "id", "year": 2014})
+
+
+def test_glossary_acronyms_are_not_names():
+    """WNI is written out ("warga negara Indonesia") in the statute: a glossary term, not a name to find verbatim."""
+    c = constraints("Pasal berapa dalam UU 21/2007 yang mengancam pidana orang yang membawa WNI ke luar negeri?")
+    assert "WNI" not in c.names
