@@ -5,6 +5,9 @@ score as high as answerable ones), so the question's hard constraints are checke
   - names: capitalised names in the question (a person, a Polres, an agency) appear in the passage;
   - years: each year the question names is in the passage text or is the document's year;
   - Pasal: "Pasal 5" / "Article 5" asked for is the passage's Pasal (or quoted in it);
+  - agencies: an agency the question names ("Kementerian Sosial", "KemenPPPA", "Ministry of Foreign Affairs") is
+    named in the passage, in either language (app/figures.py's aliases), or is the document's agency;
+  - persons: "who is the current head of ...", "siapa nama ...": the sentence names a person, not only an office;
   - quantity: "berapa / how many / how much" questions are answered by a sentence holding a number; when the
     question names what is counted (victims, cases, convictions, migrant workers ...) or asks for a prison term,
     an amount of money or a percentage, the sentence must state such a figure (app/figures.py's extractor decides).
@@ -13,6 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from ..index.query import load_glossary
 from ..ingest.catalog import detect_language
@@ -54,6 +58,16 @@ juni juli agustus oktober desember ministry minister kementerian menteri origina
 """.split())
 
 
+# "Who currently holds office X" asks for a person; "Siapa Ketua I ..." may be answered with an office ("Menko Polkam").
+PERSON_Q = re.compile(r"\b(siapa\s+(?:nama|yang\s+(?:saat\s+ini|sekarang|kini)|yang\s+menjabat)|"
+                      r"who\s+(?:is|was)\s+the\s+(?:current|present|incumbent)|who\s+currently|name\s+of\s+the)\b", re.I)
+# A person in a sentence: a rank or honorific before a capitalised name ("Irjen Pol Desman S Tarigan", "Duta Besar
+# Lufti Rauf", "Gus Ipul", "Dr. Hasto").
+PERSON = re.compile(r"\b(?:Irjen|Brigjen|Komjen|Jenderal|Kombes|AKBP|AKP|Kompol|Laksamana|Marsekal|Mayjen|Letjen|Dr|"
+                    r"Prof|Ir|Drs|Hj?|Bapak|Ibu|Pak|Bu|Gus|Duta Besar|Ambassador|Mr|Ms|Mrs|Minister|Menteri)\.?\s+"
+                    r"(?:Pol\.?\s+)?(?:[A-Z]\.\s*)*[A-Z][a-z]{2,}")
+
+
 @dataclass
 class Constraints:
     names: list[str] = field(default_factory=list)
@@ -64,6 +78,26 @@ class Constraints:
     lang: str = "id"
     figure_units: set[str] = field(default_factory=set)  # units a stated figure must have (tahun, rupiah, persen)
     figure_counted: set[str] = field(default_factory=set)  # or what it must count (figures.COUNTED canonical names)
+    agencies: list[str] = field(default_factory=list)  # canonical short names (ingest.catalog.AGENCIES)
+    person: bool = False
+
+
+@lru_cache(maxsize=2)
+def _agency_patterns(strict: bool) -> dict[str, re.Pattern]:
+    """Per agency, its short name and aliases as one pattern. strict (to read an agency off a question): only proper
+    names and acronyms, not the common words some aliases are ("police", "prosecutors")."""
+    from ..ingest.catalog import AGENCIES
+    from .figures import AGENCY_ALIASES, AGENCY_CANON
+
+    forms: dict[str, list[str]] = {}
+    for a in AGENCIES:
+        forms.setdefault(AGENCY_CANON.get(a.lower(), a), []).append(re.escape(a))
+    for a, aliases in AGENCY_ALIASES.items():
+        forms.setdefault(a, []).extend(x for x in aliases if not strict or x[:1].isupper())
+    for variant, a in AGENCY_CANON.items():
+        forms.setdefault(a, []).append(re.escape(variant))
+    return {a: re.compile(rf"\b(?:{'|'.join(sorted(set(fs), key=len, reverse=True))})\b", 0 if strict else re.I)
+            for a, fs in forms.items()}
 
 
 def _glossary_words() -> set[str]:
@@ -82,6 +116,8 @@ def constraints(question: str) -> Constraints:
     c.contact = bool(CONTACT.search(question))
     c.lang = detect_language(question)
     c.figure_units, c.figure_counted = asked_figure(question, c.quantity)
+    c.agencies = [a for a, rx in _agency_patterns(strict=True).items() if rx.search(question)]
+    c.person = bool(PERSON_Q.search(question))
     skip = NOT_NAMES | _glossary_words()
     tokens = re.findall(r"[A-Za-z][\w'’.-]*", question)
     run: list[str] = []
@@ -118,6 +154,11 @@ def passage_ok(c: Constraints, text: str, meta: dict) -> bool:
     in_year = [y in body or y == doc_year for y in c.years]
     if in_year and not (any(in_year) if len(in_year) > 1 else in_year[0]):
         return False
+    if c.agencies:
+        named = text + " " + str(meta.get("title", "")) + " " + str(meta.get("header", ""))
+        pats = _agency_patterns(strict=False)
+        if not all(pats[a].search(named) or a == meta.get("agency") for a in c.agencies):
+            return False
     if c.pasal:
         own = (meta.get("pasal") or meta.get("explains") or "").lower()
         if not any(p.lower() == own or re.search(rf"\b{p.lower()}\b", body) for p in c.pasal):
@@ -158,6 +199,8 @@ def asked_figure(question: str, quantity: bool) -> tuple[set[str], set[str]]:
 
 def sentence_ok(c: Constraints, sentence: str, meta: dict | None = None) -> bool:
     if c.contact and not CONTACT_VALUE.search(sentence):
+        return False
+    if c.person and not PERSON.search(sentence):
         return False
     if c.figure_units or c.figure_counted:
         return any((not c.figure_units or f.unit in c.figure_units)

@@ -93,3 +93,24 @@ def test_glossary_acronyms_are_not_names():
     """WNI is written out ("warga negara Indonesia") in the statute: a glossary term, not a name to find verbatim."""
     c = constraints("Pasal berapa dalam UU 21/2007 yang mengancam pidana orang yang membawa WNI ke luar negeri?")
     assert "WNI" not in c.names
+
+
+def test_an_agency_the_question_names_must_be_in_the_passage():
+    c = constraints("Apa isi matriks RAN PPTPPO 2020-2024 untuk Kementerian Sosial?")
+    assert c.agencies == ["Kemensos"]
+    meta = {"language": "id", "year": 2023}
+    assert not passage_ok(c, "RAD PPTPPO Tahun 2020-2024 mengacu pada RAN PPTPPO.", meta)
+    assert passage_ok(c, "Kemensos melaksanakan rehabilitasi sosial sesuai RAN PPTPPO 2020-2024.", meta)
+    # across languages through the aliases, and the document's own agency counts
+    assert passage_ok(c, "The Ministry of Social Affairs implemented the RAN PPTPPO 2020-2024.", {"language": "en", "year": 2024})
+    assert passage_ok(c, "Rehabilitasi sosial dalam RAN PPTPPO 2020-2024 berjalan.", {**meta, "agency": "Kemensos"})
+    # common words that are aliases ("police") do not make a question name an agency
+    assert constraints("Within how many hours must staff report a victim to the police?").agencies == []
+
+
+def test_a_question_for_the_current_officeholder_needs_a_person():
+    c = constraints("Siapa yang saat ini menjabat Kepala Sekretariat Gugus Tugas Pusat PP TPPO?")
+    assert c.person
+    assert not sentence_ok(c, "Sekretariat dipimpin oleh seorang Kepala Sekretariat.")
+    assert sentence_ok(c, "Rapat dipimpin Irjen Pol Desman S Tarigan selaku Kepala Sekretariat.")
+    assert not constraints("Siapa Ketua I, Ketua II, dan Ketua Harian Gugus Tugas PP TPPO?").person
