@@ -46,6 +46,10 @@ RELATED_COUNTS = [{"pelaku", "tersangka", "terdakwa", "terpidana", "putusan", "k
                   {"PMI", "WNI"}, {"rumah perlindungan", "sentra layanan"}]
 CONTACT_VALUE = re.compile(r"\d[\d\s().-]{6,}\d|[\w.+-]+@[\w-]+\.\w+")
 NUMBER = re.compile(r"\d")
+# "For how many consecutive years ...": answered by an ordinal ("for the fifth consecutive year", "tahun kedua").
+CONSECUTIVE = re.compile(r"\b(consecutive|in a row|berturut-turut|berturut)\b", re.I)
+ORDINAL = re.compile(r"\b(second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|\d+(?:st|nd|rd|th)|kedua|ketiga|"
+                     r"keempat|kelima|keenam|ketujuh|kedelapan|kesembilan|kesepuluh|ke-\d+)\b", re.I)
 # Capitalised words that are not names: question words, months, document words, the domain's common terms.
 NOT_NAMES = set("""
 apa apakah siapa berapa bagaimana kapan mana mengapa menurut dalam di yang dan dari untuk pada the what which who
@@ -79,6 +83,7 @@ class Constraints:
     figure_units: set[str] = field(default_factory=set)  # units a stated figure must have (tahun, rupiah, persen)
     figure_counted: set[str] = field(default_factory=set)  # or what it must count (figures.COUNTED canonical names)
     agencies: list[str] = field(default_factory=list)  # canonical short names (ingest.catalog.AGENCIES)
+    consecutive: bool = False
     person: bool = False
 
 
@@ -118,6 +123,7 @@ def constraints(question: str) -> Constraints:
     c.figure_units, c.figure_counted = asked_figure(question, c.quantity)
     c.agencies = [a for a, rx in _agency_patterns(strict=True).items() if rx.search(question)]
     c.person = bool(PERSON_Q.search(question))
+    c.consecutive = bool(CONSECUTIVE.search(question))
     skip = NOT_NAMES | _glossary_words()
     tokens = re.findall(r"[A-Za-z][\w'’.-]*", question)
     run: list[str] = []
@@ -206,7 +212,8 @@ def sentence_ok(c: Constraints, sentence: str, meta: dict | None = None) -> bool
         return any((not c.figure_units or f.unit in c.figure_units)
                    and (not c.figure_counted or f.counted in c.figure_counted) for f in _figures(sentence, meta))
     if c.quantity:  # any number but a year, or a figure written in words ("two victims", "six million")
-        return bool(NUMBER.search(YEAR.sub(" ", sentence))) or bool(_figures(sentence, meta))
+        return (bool(NUMBER.search(YEAR.sub(" ", sentence))) or bool(_figures(sentence, meta))
+                or (c.consecutive and bool(ORDINAL.search(sentence))))
     return True
 
 

@@ -113,7 +113,8 @@ class ExtractiveGenerator(Generator):
     name = "extractive"
 
     def __init__(self, embedder, threshold: float = 0.84, margin: float = 0.03, max_sentences: int = 2,
-                 lexical_weight: float = 0.25, definition_bonus: float = 0.05, list_bonus: float = 0.06):
+                 lexical_weight: float = 0.25, definition_bonus: float = 0.05, list_bonus: float = 0.06,
+                 cross_lingual_margin: float = 0.02):
         self.embedder = embedder
         self._cache: dict[str, np.ndarray] = {}
         self.model = getattr(embedder, "id", "")
@@ -121,6 +122,10 @@ class ExtractiveGenerator(Generator):
         # A definition question is answered by the definition: the passage defining the asked term gets this bonus
         # (the threshold applies to the score with the bonus).
         self.definition_bonus, self.list_bonus = definition_bonus, list_bonus
+        # e5 scores a sentence lower across languages than the same sentence in the question's language (and the
+        # stem overlap only counts glossary terms), so the threshold is this much lower for a passage in the other
+        # language.
+        self.cross_lingual_margin = cross_lingual_margin
 
     MAX_UNITS = 24  # sentences embedded per question; the rest are ranked out by word overlap first
 
@@ -178,7 +183,10 @@ class ExtractiveGenerator(Generator):
                   if x[1] in ok and x[4] > 0 and sentence_ok(c, x[3], meta[x[1]])]
         prior, wants_list = self._prior(question, passages), bool(LIST_Q.search(question))
         total = {id(x): x[0] + self._bonus(prior, wants_list, x) for x in scored}
-        ranked = sorted((x for x in scored if total[id(x)] >= self.threshold), key=lambda x: -total[id(x)])
+        lang = plan_query(question).lang
+        floor = {p.n: self.threshold - (self.cross_lingual_margin if p.hit.meta.get("language", lang) != lang else 0.0)
+                 for p in passages}
+        ranked = sorted((x for x in scored if total[id(x)] >= floor[x[1]]), key=lambda x: -total[id(x)])
         if not ranked:
             return []
         first = ranked[0]
