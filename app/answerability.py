@@ -18,7 +18,8 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from ..index.query import load_glossary
+from ..index.fusion import where_matches
+from ..index.query import load_glossary, references
 from ..ingest.catalog import detect_language
 
 YEAR = re.compile(r"\b(19[5-9]\d|20[0-4]\d)\b")
@@ -84,6 +85,7 @@ class Constraints:
     figure_counted: set[str] = field(default_factory=set)  # or what it must count (figures.COUNTED canonical names)
     agencies: list[str] = field(default_factory=list)  # canonical short names (ingest.catalog.AGENCIES)
     consecutive: bool = False
+    refs: list[dict] = field(default_factory=list)  # the documents the question names (index.query.references)
     person: bool = False
 
 
@@ -124,6 +126,7 @@ def constraints(question: str) -> Constraints:
     c.agencies = [a for a, rx in _agency_patterns(strict=True).items() if rx.search(question)]
     c.person = bool(PERSON_Q.search(question))
     c.consecutive = bool(CONSECUTIVE.search(question))
+    c.refs = references(question)
     skip = NOT_NAMES | _glossary_words()
     tokens = re.findall(r"[A-Za-z][\w'’.-]*", question)
     run: list[str] = []
@@ -157,8 +160,11 @@ def passage_ok(c: Constraints, text: str, meta: dict) -> bool:
     doc_year = str(meta.get("year") or (meta.get("date") or "")[:4])
     # One year: the passage must be of it. Several ("between Law 13/2006 and its 2014 amendment", "the TIP Report
     # 2021 on the 2017 law"): the question spans documents, and each passage need only be of one of them.
+    # A passage of a document the question names ("the LPSK law" in "the 2019 TIP report mentions ... which
+    # provision of the LPSK law ...") needs none of the years, which date the other documents.
     in_year = [y in body or y == doc_year for y in c.years]
-    if in_year and not (any(in_year) if len(in_year) > 1 else in_year[0]):
+    named_doc = any(where_matches(r, meta) for r in c.refs)
+    if in_year and not named_doc and not (any(in_year) if len(in_year) > 1 else in_year[0]):
         return False
     if c.agencies:
         named = text + " " + str(meta.get("title", "")) + " " + str(meta.get("header", ""))

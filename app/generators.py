@@ -114,7 +114,7 @@ class ExtractiveGenerator(Generator):
 
     def __init__(self, embedder, threshold: float = 0.84, margin: float = 0.03, max_sentences: int = 2,
                  lexical_weight: float = 0.25, definition_bonus: float = 0.05, list_bonus: float = 0.06,
-                 cross_lingual_margin: float = 0.02):
+                 cross_lingual_margin: float = 0.02, reference_bonus: float = 0.05):
         self.embedder = embedder
         self._cache: dict[str, np.ndarray] = {}
         self.model = getattr(embedder, "id", "")
@@ -125,7 +125,7 @@ class ExtractiveGenerator(Generator):
         # e5 scores a sentence lower across languages than the same sentence in the question's language (and the
         # stem overlap only counts glossary terms), so the threshold is this much lower for a passage in the other
         # language.
-        self.cross_lingual_margin = cross_lingual_margin
+        self.cross_lingual_margin, self.reference_bonus = cross_lingual_margin, reference_bonus
 
     MAX_UNITS = 24  # sentences embedded per question; the rest are ranked out by word overlap first
 
@@ -163,12 +163,27 @@ class ExtractiveGenerator(Generator):
         return out
 
     def _prior(self, question: str, passages: list[Passage]) -> dict[int, float]:
-        """Per passage n: the definition bonus when it defines the term a definition question asks about."""
-        focus = set(analyze(" ".join(plan_query(question).focus)))
-        if not focus:
-            return {}
-        return {p.n: self.definition_bonus for p in passages
-                if any(key and set(key) <= focus for key in map(term_key, defined_terms(p.text)))}
+        """Per passage n: bonuses for being of a document the question names ("UU 21/2007", "the TIP Report 2021"),
+        for being a regulation when the question asks which article says something, and for defining the term a
+        definition question asks about."""
+        from ..index.fusion import where_matches
+        from ..ingest.types import REGULATION_TYPES
+        from .answerability import WHICH_PASAL
+
+        plan = plan_query(question)
+        focus = set(analyze(" ".join(plan.focus)))
+        which_article = bool(WHICH_PASAL.search(question))
+        prior: dict[int, float] = {}
+        for p in passages:
+            m = p.hit.meta
+            bonus = self.reference_bonus if any(where_matches(r, m) for r in plan.refs) else 0.0
+            if which_article and m.get("doc_type") in REGULATION_TYPES:
+                bonus += self.reference_bonus
+            if focus and any(key and set(key) <= focus for key in map(term_key, defined_terms(p.text))):
+                bonus += self.definition_bonus
+            if bonus:
+                prior[p.n] = bonus
+        return prior
 
     def _bonus(self, prior: dict[int, float], wants_list: bool, x: tuple) -> float:
         return prior.get(x[1], 0.0) + (self.list_bonus if wants_list and is_list_unit(x[3]) else 0.0)

@@ -73,11 +73,29 @@ PERDA_DIY_REF = re.compile(r"\b(?:Perda\s+(?:DIY|Yogyakarta)|Yogyakarta(?:\s+[\w
                            r"Peraturan Daerah (?:DIY|Daerah Istimewa Yogyakarta))\b", re.I)
 
 
+# Laws the domain names by subject rather than number ("the anti-trafficking law", "UU TPPO", "the LPSK law").
+# A name that fits several documents (the witness protection law and its 2014 amendment) refers to all of them.
+NAMED_LAWS = [
+    (re.compile(r"\b(?:anti-?trafficking (?:law|act)|trafficking (?:law|act)|UU (?:P?TPPO|Pemberantasan TPPO)|"
+                r"Undang-Undang (?:Pemberantasan )?(?:Tindak Pidana Perdagangan Orang|TPPO))\b", re.I), [("21", 2007)]),
+    (re.compile(r"\b(?:witness (?:and victim )?protection (?:law|act)|LPSK (?:law|act)|UU (?:LPSK|PSK)|"
+                r"Undang-Undang Perlindungan Saksi(?: dan Korban)?|UU Perlindungan Saksi(?: dan Korban)?)\b", re.I),
+     [("13", 2006), ("31", 2014)]),
+    (re.compile(r"\b(?:migrant workers?(?:'s?)? protection (?:law|act)|UU P?PMI|"
+                r"(?:UU|Undang-Undang) Pelindungan Pekerja Migran(?: Indonesia)?)\b", re.I), [("18", 2017)]),
+]
+
+
 def references(text: str) -> list[dict]:
     refs: list[dict] = []
     for doc_type, rx in REG_REF:
         for m in rx.finditer(text):
             refs.append({"$and": [{"doc_type": doc_type}, {"number": str(int(m.group(1)))}, {"year": int(m.group(2))}]})
+    if not refs:
+        for rx, laws in NAMED_LAWS:
+            if rx.search(text):
+                laws = [(n, y) for n, y in laws if str(y) in text] or laws  # "the 2014 LPSK law": that one
+                refs += [{"$and": [{"doc_type": "uu"}, {"number": n}, {"year": y}]} for n, y in laws]
     if not any(r.get("$and", [{}])[0].get("doc_type") == "uu" for r in refs):
         for rx in LAW_YEAR_REF:
             for m in rx.finditer(text):

@@ -114,3 +114,12 @@ def test_a_question_for_the_current_officeholder_needs_a_person():
     assert not sentence_ok(c, "Sekretariat dipimpin oleh seorang Kepala Sekretariat.")
     assert sentence_ok(c, "Rapat dipimpin Irjen Pol Desman S Tarigan selaku Kepala Sekretariat.")
     assert not constraints("Siapa Ketua I, Ketua II, dan Ketua Harian Gugus Tugas PP TPPO?").person
+
+
+def test_a_passage_of_a_named_document_needs_none_of_the_years():
+    """The year dates the TIP report the question mentions, not the LPSK law it asks about."""
+    c = constraints("The 2019 TIP report mentions LPSK restitution rules. Which provision of the LPSK law allows it?")
+    law = {"language": "id", "year": 2014, "doc_type": "uu", "number": "31"}
+    assert passage_ok(c, "Pengajuan permohonan Restitusi dapat dilakukan melalui LPSK.", law)
+    other = {"language": "id", "year": 2017, "doc_type": "uu", "number": "18"}
+    assert not passage_ok(c, "LPSK dapat menerima permohonan Restitusi.", other)

@@ -69,3 +69,16 @@ def test_eval_same_document_in_another_format_only():
                       {"path": md.replace(".md", ".pdf")}, 0.0), ev)
     assert not is_hit(Hit("2", "14. Rumah Perlindungan Sosial adalah lembaga atau panti",
                           {"path": "laws/pp_9_2008_pelayanan_terpadu_saksi_korban_tppo.md"}, 0.0), ev)
+
+
+def test_laws_named_by_subject_are_references():
+    from gugus.index.query import references
+
+    uu21 = {"$and": [{"doc_type": "uu"}, {"number": "21"}, {"year": 2007}]}
+    assert uu21 in references("What is restitution under the Indonesian anti-trafficking law?")
+    assert uu21 in references("Apa sanksi pidana dalam UU TPPO?")
+    both = references("Which provision of the LPSK law allows restitution requests?")
+    assert [r["$and"][1]["number"] for r in both] == ["13", "31"]
+    assert [r["$and"][1]["number"] for r in references("What did the 2014 witness protection law change?")] == ["31"]
+    assert references("UU 18/2017 tentang pelindungan PMI") == [
+        {"$and": [{"doc_type": "uu"}, {"number": "18"}, {"year": 2017}]}]  # a number wins over a name
