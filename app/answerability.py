@@ -148,14 +148,17 @@ def _norm(s: str) -> str:
     return re.sub(r"\s+", " ", s.lower())
 
 
-def passage_ok(c: Constraints, text: str, meta: dict) -> bool:
+def passage_ok(c: Constraints, text: str, meta: dict, document: str = "") -> bool:
+    """`document`: other retrieved text of the passage's document. Names are checked against it too: a news report
+    names the Polres once, in its first paragraph, and the passage with the measures agreed is the fourth."""
     body = _norm(text + " " + str(meta.get("title", "")) + " " + str(meta.get("header", "")))
     same_lang = meta.get("language", c.lang) == c.lang
+    in_doc = body + " " + _norm(document)
     for name in c.names:
         # across languages only acronyms and codes are compared ("Coordinating Ministry" is "Kemenko" in the source)
         if not same_lang and not (name.isupper() or re.search(r"\d", name)):
             continue
-        if not all(part.lower() in body for part in name.split()):
+        if not all(part.lower() in in_doc for part in name.split()):
             return False
     doc_year = str(meta.get("year") or (meta.get("date") or "")[:4])
     # One year: the passage must be of it. Several ("between Law 13/2006 and its 2014 amendment", "the TIP Report

@@ -113,7 +113,7 @@ class ExtractiveGenerator(Generator):
     name = "extractive"
 
     def __init__(self, embedder, threshold: float = 0.84, margin: float = 0.03, max_sentences: int = 2,
-                 lexical_weight: float = 0.25, definition_bonus: float = 0.05, list_bonus: float = 0.06,
+                 lexical_weight: float = 0.25, definition_bonus: float = 0.1, list_bonus: float = 0.06,
                  cross_lingual_margin: float = 0.02, reference_bonus: float = 0.05):
         self.embedder = embedder
         self._cache: dict[str, np.ndarray] = {}
@@ -192,7 +192,12 @@ class ExtractiveGenerator(Generator):
         from .answerability import constraints, passage_ok, sentence_ok
 
         c = constraints(question)
-        ok = {p.n for p in passages if passage_ok(c, p.text, p.hit.meta)}
+        by_doc: dict[str, list[str]] = {}
+        for p in passages:
+            by_doc.setdefault(p.hit.meta.get("doc_id") or p.hit.meta.get("path") or "", []).append(p.text)
+        ok = {p.n for p in passages
+              if passage_ok(c, p.text, p.hit.meta,
+                            " ".join(by_doc[p.hit.meta.get("doc_id") or p.hit.meta.get("path") or ""]))}
         meta = {p.n: p.hit.meta for p in passages}
         scored = [x for x in self.score(question, passages)
                   if x[1] in ok and x[4] > 0 and sentence_ok(c, x[3], meta[x[1]])]

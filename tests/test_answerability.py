@@ -123,3 +123,11 @@ def test_a_passage_of_a_named_document_needs_none_of_the_years():
     assert passage_ok(c, "Pengajuan permohonan Restitusi dapat dilakukan melalui LPSK.", law)
     other = {"language": "id", "year": 2017, "doc_type": "uu", "number": "18"}
     assert not passage_ok(c, "LPSK dapat menerima permohonan Restitusi.", other)
+
+
+def test_names_may_be_in_another_passage_of_the_same_document():
+    c = constraints("Langkah strategis apa saja yang akan dilakukan Polri menurut rakor TPPO di Polres Kolaka?")
+    meta = {"language": "id", "title": "Komitmen Polri dan Strategi Lanjutan"}
+    measures = "Beberapa langkah strategis yang akan dilaksanakan antara lain: Penguatan Satgas TPPO di level Polres."
+    assert not passage_ok(c, measures, meta)
+    assert passage_ok(c, measures, meta, document="Rapat berlangsung di Aula Kemitraan Polres Kolaka.")
