@@ -27,12 +27,15 @@ def _user(ctx: click.Context):
 
 def _open(ctx: click.Context, reset: bool = False):
     from ..index.embedders import EmbedderError
+    from ..index.rerank import RerankerError
     from ..index.store import StoreError
     from .services import Gugus
 
     try:
-        return Gugus(_settings(ctx), reset_store=reset)
-    except (StoreError, EmbedderError, DataDirBusy) as e:  # DataDirBusy: --reindex while a backup runs
+        g = Gugus(_settings(ctx), reset_store=reset)
+        g.reranker  # a misconfigured GUGUS_RERANKER fails here, named, not at the first question
+        return g
+    except (StoreError, EmbedderError, RerankerError, DataDirBusy) as e:  # DataDirBusy: --reindex while a backup runs
         err.print(f"[red]error:[/red] {e}")
         sys.exit(2)
 
@@ -215,7 +218,8 @@ def eval_search(ctx, qa_file: Path, k: int, as_json: bool, failures: bool) -> No
     if as_json:
         click.echo(json.dumps(res, ensure_ascii=False))
         return
-    t = Table(title=f"Retrieval on {qa_file} ({res['answerable']} answerable questions)")
+    rr = f", hybrid reranked by {g.reranker.id}" if g.reranker is not None else ""
+    t = Table(title=f"Retrieval on {qa_file} ({res['answerable']} answerable questions{rr})")
     for col in ("mode", "hit@1", f"hit@{k}", "MRR", "p50 ms"):
         t.add_column(col, justify="right")
     for mode, m in res["modes"].items():

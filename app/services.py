@@ -65,7 +65,15 @@ class Gugus:
         s = self.settings
         return HybridRetriever(self.store, self.embedder, s.cache_dir, generation_fn=lambda: self.manifest.generation,
                                candidates=s.candidates, rrf_k=s.rrf_k, weights=(s.dense_weight, s.bm25_weight),
-                               default_k=s.top_k)
+                               default_k=s.top_k, reranker=self.reranker, rerank_candidates=s.rerank_candidates)
+
+    @cached_property
+    def reranker(self):
+        """The configured cross-encoder reranker (index/rerank.py), or None."""
+        from ..index.rerank import make_scorer
+
+        s = self.settings
+        return make_scorer(s.reranker, s.reranker_model, s.reranker_api_key)
 
     @cached_property
     def audit(self):

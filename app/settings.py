@@ -27,6 +27,11 @@ class Settings(BaseSettings):
     top_k: int = Field(5, ge=1, le=100)
     candidates: int = Field(50, ge=5, le=1000, description="per retriever, before fusion")
     rrf_k: int = Field(60, ge=1)
+    reranker: str | None = Field(None, description="st:<local CrossEncoder dir> | http(s)://<rerank endpoint>/v1; "
+                                                  "unset = no reranking (index/rerank.py)")
+    reranker_model: str | None = Field(None, description="model name sent to a rerank endpoint")
+    reranker_api_key: str | None = Field(None, description="bearer token for the rerank endpoint")
+    rerank_candidates: int = Field(20, ge=1, le=200, description="fused passages the reranker reorders")
     dense_weight: float = Field(1.0, ge=0)
     bm25_weight: float = Field(1.0, ge=0)
 

@@ -162,7 +162,8 @@ def build_blocks(g, gate: LoginGate | None = None):
 
     def status(lang: str, user: User) -> str:
         docs = g.visible_documents(user)
-        line = TEXT[lang]["status"].format(emb=g.embedder.id, gen=f"{g.answerer.generator.name} "
+        emb = g.embedder.id + (f" · Reranker: {g.reranker.id}" if g.reranker is not None else "")
+        line = TEXT[lang]["status"].format(emb=emb, gen=f"{g.answerer.generator.name} "
                                            f"{g.answerer.generator.model}".strip(), n=len(docs),
                                            c=sum(d.chunks for d in docs))
         who_line = TEXT[lang]["local"] if user.local else TEXT[lang]["user"].format(name=user.name, role=user.role)
@@ -380,5 +381,6 @@ def serve(g, host: str = "127.0.0.1", port: int = 7860) -> None:
     docs = g.documents()
     print(f"Gugus ready in {time.perf_counter() - t0:.1f} s: http://{host}:{port}  "
           f"({len(docs)} documents; embedder {g.embedder.id}; generator {g.answerer.generator.name} "
-          f"{g.answerer.generator.model})", flush=True)
+          f"{g.answerer.generator.model}" + (f"; reranker {g.reranker.id}" if g.reranker is not None else "") + ")",
+          flush=True)
     uvicorn.run(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=3)

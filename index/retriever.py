@@ -23,6 +23,7 @@ from .fusion import near_duplicate, ref_mask, rrf, shingles
 from .keyword import KeywordIndex, analyze
 from .period import Period
 from .query import plan_query
+from .rerank import Scorer, rerank
 from .store import ChromaStore, StoredChunk
 
 MODES = ("hybrid", "dense", "bm25")
@@ -165,8 +166,11 @@ class HybridRetriever(BaseRetriever):
 
     def __init__(self, store: ChromaStore, embedder: GugusEmbedding, cache_dir: Path | None,
                  generation_fn=lambda: 0, candidates: int = 50, rrf_k: int = 60,
-                 weights: tuple[float, float] = (1.0, 1.0), default_k: int = 5):
+                 weights: tuple[float, float] = (1.0, 1.0), default_k: int = 5, reranker: Scorer | None = None,
+                 rerank_candidates: int = 20):
         super().__init__()
+        # index/rerank.py: an optional cross-encoder over the first rerank_candidates fused passages (hybrid mode)
+        self.reranker, self.rerank_candidates = reranker, rerank_candidates
         self.store, self.embedder, self.cache_dir = store, embedder, cache_dir
         self.generation_fn = generation_fn
         self.candidates, self.rrf_k, self.weights, self.default_k = candidates, rrf_k, weights, default_k
@@ -259,7 +263,17 @@ class HybridRetriever(BaseRetriever):
             got = {c.id: c for c in self.store.get([i for i, _ in kw_hits[:k]])}
             return [Hit(i, got[i].text, got[i].meta, s, r + 1, bm25_rank=r + 1)
                     for r, (i, s) in enumerate(kw_hits[:k]) if i in got]
-        return self._fuse(dense, kw_hits, in_refs, k, defs)
+        if self.reranker is None:
+            return self._fuse(dense, kw_hits, in_refs, k, defs)
+        fused = self._fuse(dense, kw_hits, in_refs, max(k, self.rerank_candidates), defs)
+        t = time.perf_counter()
+        got = rerank(self.reranker, query, fused)
+        timings["rerank_s"] = time.perf_counter() - t
+        if got is None:  # the reranker failed (logged): the fused order stands
+            return fused[:k]
+        hits, scores = got
+        return [Hit(h.id, h.text, h.meta, sc, r + 1, h.dense_rank, h.bm25_rank)
+                for r, (h, sc) in enumerate(zip(hits[:k], scores))]
 
     def _dense(self, qv: list[float], n: int, filters: Filters, where: dict | None,
                timings: dict[str, float]) -> list[StoredChunk]:
