@@ -20,6 +20,7 @@ from functools import lru_cache
 
 from ..index.fusion import where_matches
 from ..index.query import load_glossary, references
+from ..ingest.types import REGULATION_TYPES
 from ..ingest.catalog import detect_language
 
 YEAR = re.compile(r"\b(19[5-9]\d|20[0-4]\d)\b")
@@ -175,10 +176,24 @@ def passage_ok(c: Constraints, text: str, meta: dict, document: str = "") -> boo
         if not all(pats[a].search(named) or a == meta.get("agency") for a in c.agencies):
             return False
     if c.pasal:
+        # A regulation's passage must be the Pasal asked for (or its Penjelasan): Pasal 7 that refers back to
+        # "Pasal 2 ayat (2)" is not Pasal 2. Other documents (a TIP report citing "Pasal 2") may quote it.
         own = (meta.get("pasal") or meta.get("explains") or "").lower()
-        if not any(p.lower() == own or re.search(rf"\b{p.lower()}\b", body) for p in c.pasal):
+        quoting = meta.get("doc_type") not in REGULATION_TYPES
+        if not any(p.lower() == own or (quoting and re.search(rf"\b{p.lower()}\b", body)) for p in c.pasal):
             return False
     return True
+
+
+def hits_ok(question: str, hits: list) -> list[bool]:
+    """passage_ok for retrieved hits, each checked with the other hits of its document as context: the extractive
+    generator quotes none of the hits that fail."""
+    c = constraints(question)
+    by_doc: dict[str, list[str]] = {}
+    key = [h.meta.get("doc_id") or h.meta.get("path") or "" for h in hits]
+    for k, h in zip(key, hits):
+        by_doc.setdefault(k, []).append(h.text)
+    return [passage_ok(c, h.text, h.meta, " ".join(by_doc[k])) for k, h in zip(key, hits)]
 
 
 def asked_figure(question: str, quantity: bool) -> tuple[set[str], set[str]]:

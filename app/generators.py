@@ -189,15 +189,10 @@ class ExtractiveGenerator(Generator):
         return prior.get(x[1], 0.0) + (self.list_bonus if wants_list and is_list_unit(x[3]) else 0.0)
 
     def select(self, question: str, passages: list[Passage]) -> list[tuple[float, int, int, str]]:
-        from .answerability import constraints, passage_ok, sentence_ok
+        from .answerability import constraints, hits_ok, sentence_ok
 
         c = constraints(question)
-        by_doc: dict[str, list[str]] = {}
-        for p in passages:
-            by_doc.setdefault(p.hit.meta.get("doc_id") or p.hit.meta.get("path") or "", []).append(p.text)
-        ok = {p.n for p in passages
-              if passage_ok(c, p.text, p.hit.meta,
-                            " ".join(by_doc[p.hit.meta.get("doc_id") or p.hit.meta.get("path") or ""]))}
+        ok = {p.n for p, good in zip(passages, hits_ok(question, [p.hit for p in passages])) if good}
         meta = {p.n: p.hit.meta for p in passages}
         scored = [x for x in self.score(question, passages)
                   if x[1] in ok and x[4] > 0 and sentence_ok(c, x[3], meta[x[1]])]

@@ -23,6 +23,46 @@ TIP_REF = re.compile(r"\b(?:TIP(?:\s+Report)?|Trafficking in Persons Report|Lapo
                      r"((?:19|20)\d\d)\b|\b((?:19|20)\d\d)\s+(?:TIP|Trafficking in Persons)\b", re.I)
 
 
+# Expected answer types: what kind of statement answers the question. A passage that holds one is preferred among
+# the fused candidates ("Berapa hari ..." -> "paling lambat 7 (tujuh) hari"; "what prison term" -> "dipidana dengan
+# pidana penjara"; "Kapan ... ditetapkan" -> "pada tanggal 10 Agustus 2023").
+_UNITS = {"hari": r"hari|days?", "jam": r"jam|hours?", "bulan": r"bulan|months?", "tahun": r"tahun|years?",
+          "minggu": r"minggu|weeks?"}
+_UNIT_EN = {"day": "hari", "hour": "jam", "month": "bulan", "year": "tahun", "week": "minggu"}
+_AMOUNT = r"\d+\s*(?:\([a-z ]+\)\s*)?"  # "7 (tujuh) ", "24 "
+Q_UNIT = re.compile(r"\b(?:berapa|how many|within how many|dalam waktu berapa)\s+(hari|jam|bulan|tahun|minggu|days?|hours?|"
+                    r"months?|years?|weeks?)\b", re.I)
+Q_DURATION = re.compile(r"\b(berapa lama|how long|batas waktu|time limit|masa berlaku|jangka waktu)\b", re.I)
+Q_PENALTY = re.compile(r"\b(ancaman (?:pidana|hukuman)|hukuman|pidana penjara|prison|sentences?|penalt\w*|punish\w*|"
+                       r"sanksi pidana|fines?|denda)\b", re.I)
+Q_DATE = re.compile(r"\b(kapan|when|tanggal berapa|what date)\b", re.I)
+_MONTHS = ("Januari|Februari|Maret|April|Mei|Juni|Juli|Agustus|September|Oktober|November|Desember|January|February|"
+           "March|May|June|July|August|October|December")
+ANSWER_TYPES = {
+    "duration": re.compile(rf"{_AMOUNT}(?:{'|'.join(_UNITS.values())})\b", re.I),
+    "penalty": re.compile(r"\bdipidana dengan\b|\bpidana penjara\b|\bimprisonment\b|\byears in prison\b", re.I),
+    "date": re.compile(rf"\b\d{{1,2}}\s+(?:{_MONTHS})\s+[12][0-9O]{{3}}\b"),
+    **{f"duration:{u}": re.compile(rf"{_AMOUNT}(?:{rx})\b", re.I) for u, rx in _UNITS.items()},
+}
+
+
+def answer_type(text: str) -> str | None:
+    """The kind of statement that answers the question (a key of ANSWER_TYPES), or None."""
+    if re.search(r"\b(consecutive|in a row|berturut)", text, re.I):  # "for the fifth consecutive year": an ordinal
+        return None
+    m = Q_UNIT.search(text)
+    if m:
+        unit = m.group(1).lower()
+        return f"duration:{_UNIT_EN.get(unit.rstrip('s'), unit)}"
+    if Q_DURATION.search(text):
+        return "duration"
+    if Q_PENALTY.search(text):
+        return "penalty"
+    if Q_DATE.search(text):
+        return "date"
+    return None
+
+
 @dataclass
 class QueryPlan:
     text: str
@@ -30,6 +70,10 @@ class QueryPlan:
     expansion: list[str] = field(default_factory=list)  # other-language terms for keyword search
     refs: list[dict] = field(default_factory=list)  # Chroma where-clauses of documents the query names
     focus: list[str] = field(default_factory=list)  # the term a definition question asks about, and its translations
+    answer_type: str | None = None  # a key of ANSWER_TYPES
+
+    def answers_type(self, passage: str) -> bool:
+        return bool(self.answer_type) and ANSWER_TYPES[self.answer_type].search(passage) is not None
 
     @property
     def keyword_text(self) -> str:
@@ -156,4 +200,4 @@ def definition_focus(text: str, lang: str) -> list[str]:
 def plan_query(text: str) -> QueryPlan:
     lang = detect_language(text)
     return QueryPlan(text=text, lang=lang, expansion=expand(text, lang), refs=references(text),
-                     focus=definition_focus(text, lang))
+                     focus=definition_focus(text, lang), answer_type=answer_type(text))

@@ -82,3 +82,19 @@ def test_laws_named_by_subject_are_references():
     assert [r["$and"][1]["number"] for r in references("What did the 2014 witness protection law change?")] == ["31"]
     assert references("UU 18/2017 tentang pelindungan PMI") == [
         {"$and": [{"doc_type": "uu"}, {"number": "18"}, {"year": 2017}]}]  # a number wins over a name
+
+
+def test_expected_answer_types():
+    from gugus.index.query import answer_type
+
+    assert answer_type("Within how many hours must staff report a victim?") == "duration:jam"
+    assert answer_type("Berapa hari batas waktu LPSK memberikan keputusan?") == "duration:hari"
+    assert answer_type("Berapa lama masa berlaku Rencana Aksi Daerah?") == "duration"
+    assert answer_type("What prison term and fine does Law 21/2007 provide?") == "penalty"
+    assert answer_type("Kapan Perpres 49/2023 ditetapkan?") == "date"
+    assert answer_type("For how many consecutive years had prosecutions fallen?") is None  # an ordinal answers
+    assert answer_type("Apa yang dimaksud dengan eksploitasi?") is None
+    p = plan_query("Within how many hours must staff report a victim?")
+    assert p.answers_type("paling lama 24 (dua puluh empat) jam sejak menerima saksi")
+    assert not p.answers_type("paling lambat 7 (tujuh) hari sejak permohonan diajukan")
+    assert plan_query("Kapan UU 21/2007 disahkan?").answers_type("Disahkan di Jakarta pada tanggal 19 April 2007")

@@ -238,3 +238,22 @@ def test_dense_postfilter_equals_chroma_filter(corpus_gugus, filters, postfilter
             del r.store.POSTFILTER_MIN_SHARE
         assert [h.id for h in fast] == [h.id for h in slow], q
         assert all(filters.matches(h.meta) for h in fast)
+
+
+@pytest.mark.parametrize("question,evidence", [
+    ("Within how many hours must integrated service centre staff report a victim they are treating to the police?",
+     "24 (dua puluh empat) jam"),
+    ("Kapan Perpres 49/2023 tentang perubahan kedua Perpres Gugus Tugas TPPO ditetapkan?", "10 Agustus 2023"),
+])
+def test_passage_stating_the_expected_answer_type_comes_first(corpus_gugus, question, evidence):
+    """"How many hours" is answered by a number of hours, "kapan ditetapkan" by a date: among close candidates the
+    passage that states one ranks first; without the answer-type boost it does not."""
+    r = corpus_gugus.retriever
+    first = lambda: " ".join(corpus_gugus.search(question, top_k=3)[0].text.split())  # noqa: E731
+    assert evidence in first()
+    boost = r.answer_type_boost
+    try:
+        r.answer_type_boost = 0.0
+        assert evidence not in first()
+    finally:
+        r.answer_type_boost = boost
