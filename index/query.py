@@ -20,7 +20,21 @@ REG_KINDS = {
 _NUM_YEAR = r"\s*(?:No\.?|Nomor|Number|Nr\.?)?\s*(\d{1,4})\s*(?:/|\s+Tahun\s+|\s+of\s+|\s+year\s+|,\s*)((?:19|20)\d\d)\b"
 REG_REF = [(t, re.compile(rf"\b(?:{k}){_NUM_YEAR}", re.I)) for t, k in REG_KINDS.items()]
 TIP_REF = re.compile(r"\b(?:TIP(?:\s+Report)?|Trafficking in Persons Report|Laporan (?:TIP|Tahunan Perdagangan Orang))\s+"
-                     r"((?:19|20)\d\d)\b|\b((?:19|20)\d\d)\s+(?:TIP|Trafficking in Persons)\b", re.I)
+                     r"\(?((?:19|20)\d\d)\b|\b((?:19|20)\d\d)\)?\s+(?:TIP|Trafficking in Persons)\b", re.I)
+# "the embassy's Indonesian translation", "versi bahasa Inggris": the language of the document asked for.
+DOC_LANG = [
+    (re.compile(r"\b(?:indonesian[- ](?:language\s+)?(?:version|translation|text|edition)|(?:embassy'?s?\s+)?indonesian "
+                r"translation|versi bahasa indonesia|terjemahan(?: bahasa indonesia)?)\b", re.I), "id"),
+    (re.compile(r"\b(?:english[- ](?:language\s+)?(?:version|original|text|edition)|versi bahasa inggris|"
+                r"(?:naskah|teks) (?:asli )?bahasa inggris)\b", re.I), "en"),
+]
+
+
+def document_language(text: str) -> str | None:
+    for rx, lang in DOC_LANG:
+        if rx.search(text):
+            return lang
+    return None
 
 
 # Expected answer types: what kind of statement answers the question. A passage that holds one is preferred among
@@ -71,6 +85,7 @@ class QueryPlan:
     refs: list[dict] = field(default_factory=list)  # Chroma where-clauses of documents the query names
     focus: list[str] = field(default_factory=list)  # the term a definition question asks about, and its translations
     answer_type: str | None = None  # a key of ANSWER_TYPES
+    doc_language: str | None = None  # the language of the documents asked for ("the Indonesian translation")
 
     def answers_type(self, passage: str) -> bool:
         return bool(self.answer_type) and ANSWER_TYPES[self.answer_type].search(passage) is not None
@@ -200,4 +215,5 @@ def definition_focus(text: str, lang: str) -> list[str]:
 def plan_query(text: str) -> QueryPlan:
     lang = detect_language(text)
     return QueryPlan(text=text, lang=lang, expansion=expand(text, lang), refs=references(text),
-                     focus=definition_focus(text, lang), answer_type=answer_type(text))
+                     focus=definition_focus(text, lang), answer_type=answer_type(text),
+                     doc_language=document_language(text))

@@ -180,7 +180,8 @@ class HybridRetriever(BaseRetriever):
         self.collapse_duplicates = True
         self.background_weight = 0.6  # score factor of preamble and Penjelasan > Umum passages
         self.answer_type_boost = 0.2  # score factor 1.2 for candidates holding the expected answer type (query.py)
-        self.pool = 20  # fused candidates the answer-type boost chooses from
+        self.language_boost = 0.5  # score factor for passages in the document language the question asks for
+        self.pool = 20  # fused candidates the answer-type and language boosts choose from
         self._pos: dict[str, int] = {}
         self._pos_gen = -1
         self._kw: KeywordIndex | None = None
@@ -268,7 +269,7 @@ class HybridRetriever(BaseRetriever):
         # More fused candidates than k when a later step may promote some of them: the answer-type boost (dev set
         # MRR 0.784 -> 0.816, answers unchanged), the reranker.
         n = k
-        if plan.answer_type:
+        if plan.answer_type or plan.doc_language:
             n = max(n, self.pool)
         if self.reranker is not None:
             n = max(n, self.rerank_candidates)
@@ -318,11 +319,14 @@ class HybridRetriever(BaseRetriever):
         pool = ranked[:k * 3] if self.collapse_duplicates else ranked[:k]
         missing = [i for i in pool if i not in have]
         have.update({c.id: c for c in self.store.get(missing)})
-        if plan is not None and plan.answer_type and self.answer_type_boost:
-            # "Berapa hari ...": among the candidates, passages stating a number of days come first
+        if plan is not None and (plan.answer_type or plan.doc_language):
+            # "Berapa hari ...": among the candidates, passages stating a number of days come first; "the Indonesian
+            # translation of the TIP report": passages in Indonesian
             for i in pool:
-                if i in have and plan.answers_type(have[i].text):
+                if i in have and plan.answer_type and plan.answers_type(have[i].text):
                     score[i] *= 1 + self.answer_type_boost
+                if i in have and plan.doc_language and have[i].meta.get("language") == plan.doc_language:
+                    score[i] *= 1 + self.language_boost
             pool.sort(key=lambda i: -score[i])
         order: list[str] = []
         seen: list[tuple[Any, set]] = []

@@ -98,3 +98,14 @@ def test_expected_answer_types():
     assert p.answers_type("paling lama 24 (dua puluh empat) jam sejak menerima saksi")
     assert not p.answers_type("paling lambat 7 (tujuh) hari sejak permohonan diajukan")
     assert plan_query("Kapan UU 21/2007 disahkan?").answers_type("Disahkan di Jakarta pada tanggal 19 April 2007")
+
+
+def test_document_language_and_parenthesised_tip_year():
+    from gugus.index.query import document_language, references
+
+    assert document_language("According to the embassy's Indonesian translation of the 2023 TIP report, ...") == "id"
+    assert document_language("Per the Indonesian-language version of the 2019 TIP report, what ...") == "id"
+    assert document_language("Menurut versi bahasa Inggris laporan TIP 2023, ...") == "en"
+    assert document_language("What did the 2023 TIP report say about Indonesian victims?") is None
+    assert {"$and": [{"doc_type": "tip_report"}, {"year": 2024}]} in references(
+        "How many victims, per the latest (2024) TIP excerpt?")

@@ -257,3 +257,11 @@ def test_passage_stating_the_expected_answer_type_comes_first(corpus_gugus, ques
         assert evidence not in first()
     finally:
         r.answer_type_boost = boost
+
+
+def test_question_asking_for_the_indonesian_translation_gets_it_first(corpus_gugus):
+    q = ("According to the embassy's Indonesian translation of the 2023 TIP report, what does the government lack "
+         "that hinders proactive victim identification?")
+    top = corpus_gugus.search(q, top_k=3)[0]
+    assert top.meta["language"] == "id" and top.meta["doc_type"] == "tip_report", top.meta
+    assert "prosedur operasi standar (SOP) nasional" in " ".join(top.text.split())
