@@ -8,6 +8,8 @@ score as high as answerable ones), so the question's hard constraints are checke
   - agencies: an agency the question names ("Kementerian Sosial", "KemenPPPA", "Ministry of Foreign Affairs") is
     named in the passage, in either language (app/figures.py's aliases), or is the document's agency;
   - persons: "who is the current head of ...", "siapa nama ...": the sentence names a person, not only an office;
+  - answer types (index/query.py): "kapan ditetapkan" needs a date in the sentence, "berapa hari" a number of days,
+    "what prison term" a prison term; "the Indonesian translation" needs a passage in Indonesian;
   - quantity: "berapa / how many / how much" questions are answered by a sentence holding a number; when the
     question names what is counted (victims, cases, convictions, migrant workers ...) or asks for a prison term,
     an amount of money or a percentage, the sentence must state such a figure (app/figures.py's extractor decides).
@@ -19,7 +21,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from ..index.fusion import where_matches
-from ..index.query import load_glossary, references
+from ..index.query import ANSWER_TYPES, answer_type, document_language, load_glossary, references
 from ..ingest.types import REGULATION_TYPES
 from ..ingest.catalog import detect_language
 
@@ -87,6 +89,8 @@ class Constraints:
     agencies: list[str] = field(default_factory=list)  # canonical short names (ingest.catalog.AGENCIES)
     consecutive: bool = False
     refs: list[dict] = field(default_factory=list)  # the documents the question names (index.query.references)
+    answer_type: str | None = None  # index.query.ANSWER_TYPES: the sentence must state a date, a duration ...
+    doc_language: str | None = None  # "the Indonesian translation": passages in that language only
     person: bool = False
 
 
@@ -128,6 +132,7 @@ def constraints(question: str) -> Constraints:
     c.person = bool(PERSON_Q.search(question))
     c.consecutive = bool(CONSECUTIVE.search(question))
     c.refs = references(question)
+    c.answer_type, c.doc_language = answer_type(question), document_language(question)
     skip = NOT_NAMES | _glossary_words()
     tokens = re.findall(r"[A-Za-z][\w'’.-]*", question)
     run: list[str] = []
@@ -153,6 +158,8 @@ def passage_ok(c: Constraints, text: str, meta: dict, document: str = "") -> boo
     """`document`: other retrieved text of the passage's document. Names are checked against it too: a news report
     names the Polres once, in its first paragraph, and the passage with the measures agreed is the fourth."""
     body = _norm(text + " " + str(meta.get("title", "")) + " " + str(meta.get("header", "")))
+    if c.doc_language and meta.get("language") not in (None, c.doc_language):
+        return False
     same_lang = meta.get("language", c.lang) == c.lang
     in_doc = body + " " + _norm(document)
     for name in c.names:
@@ -231,6 +238,9 @@ def sentence_ok(c: Constraints, sentence: str, meta: dict | None = None) -> bool
     if c.contact and not CONTACT_VALUE.search(sentence):
         return False
     if c.person and not PERSON.search(sentence):
+        return False
+    # only a specific type: "time limit" or "berapa lama" also sit in questions asking several things at once
+    if c.answer_type and c.answer_type != "duration" and not ANSWER_TYPES[c.answer_type].search(sentence):
         return False
     if c.figure_units or c.figure_counted:
         return any((not c.figure_units or f.unit in c.figure_units)

@@ -14,7 +14,7 @@ from typing import Iterator
 import numpy as np
 
 from ..index.keyword import analyze, defined_terms, term_key
-from ..index.query import plan_query
+from ..index.query import ANSWER_TYPES, plan_query
 from ..prompts import NOT_FOUND, Prompt
 from .types import Passage
 
@@ -85,7 +85,9 @@ def sentence_units(text: str) -> list[str]:
 
 
 def _is_heading(u: str) -> bool:
-    return "\n" not in u and u.rstrip()[-1:] not in ".;:!?\"”)" and len(u.split()) <= 10
+    """A short line without final punctuation, except a dated line ("Ditetapkan di Jakarta pada tanggal ...")."""
+    return ("\n" not in u and u.rstrip()[-1:] not in ".;:!?\"”)" and len(u.split()) <= 10
+            and not ANSWER_TYPES["date"].search(u))
 
 
 def _split(lines: list[str]) -> list[str]:

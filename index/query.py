@@ -54,7 +54,8 @@ _MONTHS = ("Januari|Februari|Maret|April|Mei|Juni|Juli|Agustus|September|Oktober
            "March|May|June|July|August|October|December")
 ANSWER_TYPES = {
     "duration": re.compile(rf"{_AMOUNT}(?:{'|'.join(_UNITS.values())})\b", re.I),
-    "penalty": re.compile(r"\bdipidana dengan\b|\bpidana penjara\b|\bimprisonment\b|\byears in prison\b", re.I),
+    "penalty": re.compile(r"\bdipidana dengan\b|\bpidana penjara\b|\bimprisonment\b|\byears in pris|\bsentenced\b|"
+                         r"\bhukuman penjara\b|\bdivonis\b", re.I),
     "date": re.compile(rf"\b\d{{1,2}}\s+(?:{_MONTHS})\s+[12][0-9O]{{3}}\b"),
     **{f"duration:{u}": re.compile(rf"{_AMOUNT}(?:{rx})\b", re.I) for u, rx in _UNITS.items()},
 }

@@ -131,3 +131,20 @@ def test_names_may_be_in_another_passage_of_the_same_document():
     measures = "Beberapa langkah strategis yang akan dilaksanakan antara lain: Penguatan Satgas TPPO di level Polres."
     assert not passage_ok(c, measures, meta)
     assert passage_ok(c, measures, meta, document="Rapat berlangsung di Aula Kemitraan Polres Kolaka.")
+
+
+def test_a_specific_answer_type_must_be_in_the_sentence():
+    c = constraints("Kapan Perpres 49/2023 tentang Gugus Tugas TPPO ditetapkan?")
+    assert c.answer_type == "date"
+    assert sentence_ok(c, "Ditetapkan di Jakarta pada tanggal 10 Agustus 2023")
+    assert not sentence_ok(c, "Gugus Tugas Pusat secara administratif bertanggung jawab kepada Kapolri.")
+    # a generic "time limit" sits in questions that ask several things: it does not constrain the sentence
+    multi = constraints("Which article lets investigators tap phones, and what authorization and time limit apply?")
+    assert sentence_ok(multi, "Penyidik berwenang menyadap telepon berdasarkan bukti permulaan yang cukup.")
+
+
+def test_a_question_for_the_indonesian_version_needs_an_indonesian_passage():
+    c = constraints("According to the embassy's Indonesian translation of the 2023 TIP report, what is lacking?")
+    assert c.doc_language == "id"
+    assert passage_ok(c, "Pemerintah belum memiliki SOP nasional.", {"language": "id", "year": 2023})
+    assert not passage_ok(c, "The government lacked a national SOP.", {"language": "en", "year": 2023})
