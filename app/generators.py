@@ -121,13 +121,15 @@ class ExtractiveGenerator(Generator):
         self._cache: dict[str, np.ndarray] = {}
         self.model = getattr(embedder, "id", "")
         self.threshold, self.margin, self.max_sentences, self.lexical_weight = threshold, margin, max_sentences, lexical_weight
-        # A definition question is answered by the definition: the passage defining the asked term gets this bonus
-        # (the threshold applies to the score with the bonus).
-        self.definition_bonus, self.list_bonus = definition_bonus, list_bonus
+        # Bonuses added to a sentence's score (the threshold applies to the score with them), measured on
+        # eval/dev_qa.jsonl and eval/heldout_qa.jsonl (bench/RESULTS.md, 2026-11-25):
+        self.definition_bonus = definition_bonus  # the passage defining the term a definition question asks about
+        self.list_bonus = list_bonus  # a sentence carrying a list, for a list question
+        self.reference_bonus = reference_bonus  # a passage of a document the question names; a regulation for
+        # "which article"
         # e5 scores a sentence lower across languages than the same sentence in the question's language (and the
-        # stem overlap only counts glossary terms), so the threshold is this much lower for a passage in the other
-        # language.
-        self.cross_lingual_margin, self.reference_bonus = cross_lingual_margin, reference_bonus
+        # stem overlap only counts glossary terms): the threshold is this much lower for a passage in the other one.
+        self.cross_lingual_margin = cross_lingual_margin
 
     MAX_UNITS = 24  # sentences embedded per question; the rest are ranked out by word overlap first
 
