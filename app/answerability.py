@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from ..index.fusion import where_matches
-from ..index.query import ANSWER_TYPES, answer_type, document_language, load_glossary, references
+from ..index.query import (ANSWER_TYPES, CONSECUTIVE, answer_type, document_language, load_glossary,
+                           references)
 from ..ingest.types import REGULATION_TYPES
 from ..ingest.catalog import detect_language
 
@@ -50,8 +51,7 @@ RELATED_COUNTS = [{"pelaku", "tersangka", "terdakwa", "terpidana", "putusan", "k
                   {"PMI", "WNI"}, {"rumah perlindungan", "sentra layanan"}]
 CONTACT_VALUE = re.compile(r"\d[\d\s().-]{6,}\d|[\w.+-]+@[\w-]+\.\w+")
 NUMBER = re.compile(r"\d")
-# "For how many consecutive years ...": answered by an ordinal ("for the fifth consecutive year", "tahun kedua").
-CONSECUTIVE = re.compile(r"\b(consecutive|in a row|berturut-turut|berturut)\b", re.I)
+# The ordinals that answer "for how many consecutive years" (index.query.CONSECUTIVE): "fifth", "tahun kedua".
 ORDINAL = re.compile(r"\b(second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|\d+(?:st|nd|rd|th)|kedua|ketiga|"
                      r"keempat|kelima|keenam|ketujuh|kedelapan|kesembilan|kesepuluh|ke-\d+)\b", re.I)
 # Capitalised words that are not names: question words, months, document words, the domain's common terms.
@@ -192,10 +192,9 @@ def passage_ok(c: Constraints, text: str, meta: dict, document: str = "") -> boo
     return True
 
 
-def hits_ok(question: str, hits: list) -> list[bool]:
+def hits_ok(c: Constraints, hits: list) -> list[bool]:
     """passage_ok for retrieved hits, each checked with the other hits of its document as context: the extractive
     generator quotes none of the hits that fail."""
-    c = constraints(question)
     by_doc: dict[str, list[str]] = {}
     key = [h.meta.get("doc_id") or h.meta.get("path") or "" for h in hits]
     for k, h in zip(key, hits):

@@ -14,7 +14,7 @@ from typing import Iterator
 import numpy as np
 
 from ..index.keyword import analyze, defined_terms, term_key
-from ..index.query import ANSWER_TYPES, plan_query
+from ..index.query import ANSWER_TYPES, QueryPlan, plan_query
 from ..prompts import NOT_FOUND, Prompt
 from .types import Passage
 
@@ -143,9 +143,10 @@ class ExtractiveGenerator(Generator):
             self._cache[key] = hit
         return hit
 
-    def score(self, question: str, passages: list[Passage]) -> list[tuple[float, int, int, str, float]]:
+    def score(self, question: str, passages: list[Passage],
+              plan: QueryPlan | None = None) -> list[tuple[float, int, int, str, float]]:
         """(score, passage n, position, sentence, word overlap) for every evidence sentence, best first."""
-        plan = plan_query(question)
+        plan = plan or plan_query(question)
         q_terms = set(analyze(plan.keyword_text))
         units = [(p, i, s, len(q_terms & set(analyze(s))) / max(len(q_terms), 1))
                  for p in passages for i, s in enumerate(sentence_units(p.text))]
@@ -166,7 +167,7 @@ class ExtractiveGenerator(Generator):
         out.sort(key=lambda x: -x[0])
         return out
 
-    def _prior(self, question: str, passages: list[Passage]) -> dict[int, float]:
+    def _prior(self, question: str, plan: QueryPlan, passages: list[Passage]) -> dict[int, float]:
         """Per passage n: bonuses for being of a document the question names ("UU 21/2007", "the TIP Report 2021"),
         for being a regulation when the question asks which article says something, and for defining the term a
         definition question asks about."""
@@ -174,7 +175,6 @@ class ExtractiveGenerator(Generator):
         from ..ingest.types import REGULATION_TYPES
         from .answerability import WHICH_PASAL
 
-        plan = plan_query(question)
         focus = set(analyze(" ".join(plan.focus)))
         which_article = bool(WHICH_PASAL.search(question))
         prior: dict[int, float] = {}
@@ -195,14 +195,14 @@ class ExtractiveGenerator(Generator):
     def select(self, question: str, passages: list[Passage]) -> list[tuple[float, int, int, str]]:
         from .answerability import constraints, hits_ok, sentence_ok
 
-        c = constraints(question)
-        ok = {p.n for p, good in zip(passages, hits_ok(question, [p.hit for p in passages])) if good}
+        c, plan = constraints(question), plan_query(question)
+        ok = {p.n for p, good in zip(passages, hits_ok(c, [p.hit for p in passages])) if good}
         meta = {p.n: p.hit.meta for p in passages}
-        scored = [x for x in self.score(question, passages)
+        scored = [x for x in self.score(question, passages, plan)
                   if x[1] in ok and x[4] > 0 and sentence_ok(c, x[3], meta[x[1]])]
-        prior, wants_list = self._prior(question, passages), bool(LIST_Q.search(question))
+        prior, wants_list = self._prior(question, plan, passages), bool(LIST_Q.search(question))
         total = {id(x): x[0] + self._bonus(prior, wants_list, x) for x in scored}
-        lang = plan_query(question).lang
+        lang = plan.lang
         floor = {p.n: self.threshold - (self.cross_lingual_margin if p.hit.meta.get("language", lang) != lang else 0.0)
                  for p in passages}
         ranked = sorted((x for x in scored if total[id(x)] >= floor[x[1]]), key=lambda x: -total[id(x)])

@@ -61,9 +61,13 @@ ANSWER_TYPES = {
 }
 
 
+# "For how many consecutive years ...": answered by an ordinal ("for the fifth consecutive year"), not a duration.
+CONSECUTIVE = re.compile(r"\b(consecutive|in a row|berturut-turut|berturut)\b", re.I)
+
+
 def answer_type(text: str) -> str | None:
     """The kind of statement that answers the question (a key of ANSWER_TYPES), or None."""
-    if re.search(r"\b(consecutive|in a row|berturut)", text, re.I):  # "for the fifth consecutive year": an ordinal
+    if CONSECUTIVE.search(text):
         return None
     m = Q_UNIT.search(text)
     if m:

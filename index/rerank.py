@@ -101,12 +101,13 @@ def make_scorer(spec: str | None, model: str | None = None, api_key: str | None 
     raise RerankerError(f"unknown reranker {spec!r}: use st:<local CrossEncoder dir> or an http(s):// rerank URL")
 
 
-def rerank(scorer: Scorer, query: str, items: list[Any], text_of=lambda x: x.text) -> tuple[list[Any], list[float]] | None:
-    """The items in the scorer's order with their scores, or None (and a warning) when the scorer fails."""
+def rerank(scorer: Scorer, query: str, items: list[Any]) -> tuple[list[Any], list[float]] | None:
+    """The items (anything with .text) in the scorer's order with their scores, or None (and a warning) when the
+    scorer fails."""
     if not items:
         return items, []
     try:
-        s = scorer.scores(query, [text_of(x) for x in items])
+        s = scorer.scores(query, [x.text for x in items])
     except RerankerError as e:
         log.warning("%s; keeping the fused order", e)
         return None

@@ -323,7 +323,7 @@ class HybridRetriever(BaseRetriever):
             # "Berapa hari ...": among the candidates, passages stating a number of days come first; "the Indonesian
             # translation of the TIP report": passages in Indonesian
             for i in pool:
-                if i in have and plan.answer_type and plan.answers_type(have[i].text):
+                if i in have and plan.answers_type(have[i].text):
                     score[i] *= 1 + self.answer_type_boost
                 if i in have and plan.doc_language and have[i].meta.get("language") == plan.doc_language:
                     score[i] *= 1 + self.language_boost
