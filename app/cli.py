@@ -109,7 +109,8 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], prune: bool, reindex: bo
             if o.status == "unchanged" and len(report.outcomes) > 30:
                 continue
             c = colours.get(o.status, "dim")
-            t.add_row(o.path, f"[{c}]{o.status}[/{c}]", str(o.chunks), str(o.pages or ""), o.reason or "")
+            t.add_row(o.path, f"[{c}]{o.status}[/{c}]", str(o.chunks), str(o.pages or ""),
+                      o.reason or "; ".join(f"[yellow]{w}[/yellow]" for w in o.warnings))
         out.print(t)
         counts = ", ".join(f"{s} {report.count(s)}" for s in ("added", "updated", "unchanged", "removed", "failed")
                            if report.count(s))

@@ -162,7 +162,7 @@ class Indexer:
                                 self.embedder.id)
         status = "updated" if prev else "added"
         return FileOutcome(sf.rel, status, chunks=len(doc.chunks), pages=len(doc.pages),
-                           seconds=time.perf_counter() - t)
+                           seconds=time.perf_counter() - t, warnings=list(doc.warnings))
 
     def recover(self) -> list[str]:
         """Rows left 'pending' by a crash: their chunks may be partial. Drop them so the next sync redoes them."""

@@ -157,8 +157,11 @@ class Hit:
     def source(self) -> dict[str, Any]:
         """The stable `source` object of the CLI/JSON contract."""
         m = self.meta
-        return {"path": m.get("path"), "title": m.get("title"), "doc_type": m.get("doc_type"),
-                "page": m.get("page"), "section": m.get("section")}
+        src = {"path": m.get("path"), "title": m.get("title"), "doc_type": m.get("doc_type"),
+               "page": m.get("page"), "section": m.get("section")}
+        if m.get("sheet"):  # a table row (ingest/tables.py): sheet and row number
+            src["sheet"], src["row"] = m["sheet"], m.get("row")
+        return src
 
 
 class HybridRetriever(BaseRetriever):

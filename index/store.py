@@ -6,6 +6,7 @@ download a model.
 """
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,6 +55,11 @@ def chunk_metadata(chunk: Chunk, meta: DocMeta) -> dict[str, Any]:
         # access control (index/access.py): an empty list is omitted, so a restricted document without agencies
         # matches no agency clause and is seen by admins only
         "access_agencies": list(meta.access_agencies) or None,
+        "period": meta.period,  # agency submissions: the TIP period reported on
+        # table rows (ingest/tables.py): citable by sheet and row; the cells as JSON (app/table_figures.py)
+        "sheet": chunk.table.get("sheet") if chunk.table else None,
+        "row": chunk.table.get("row") if chunk.table else None,
+        "table": json.dumps(chunk.table, ensure_ascii=False, sort_keys=True) if chunk.table else None,
     }
     return {k: v for k, v in md.items() if v is not None and v != ""}
 

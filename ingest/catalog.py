@@ -39,6 +39,7 @@ REG_HEAD = [
 ]
 SHORT_PREFIX = {"uu": "UU", "perppu": "Perppu", "pp": "PP", "perpres": "Perpres", "permen": "Permen",
                 "perda": "Perda", "perkada": "Perkada"}
+PERIOD_TAG = re.compile(r"(?:19|20)\d\d|\d{4}-\d\d-\d\d\.\.\d{4}-\d\d-\d\d")
 NOMOR = re.compile(r"\bNOMOR\s+([0-9OIl]+)\s+TAHUN\s+([0-9OIl]{4})", re.I)
 FILENAME_TYPES = [("tip_report", re.compile(r"\btip|trafficking[_ -]in[_ -]persons", re.I)),
                   ("meeting_report", re.compile(r"notulen|rakor|rapat|minutes|meeting", re.I)),
@@ -77,6 +78,11 @@ def meta_from_catalog(rel_path: str, entry: dict[str, Any]) -> DocMeta:
         d["year"] = int(d["year"])
     if d.get("number") is not None:
         d["number"] = str(d["number"])
+    if d.get("period") is not None:  # agency submissions: the TIP period reported on
+        d["period"] = str(d["period"]).strip()
+        if not PERIOD_TAG.fullmatch(d["period"]):
+            raise IngestError(f"catalog: invalid period '{d['period']}' (a TIP Report year such as 2026, or "
+                              "YYYY-MM-DD..YYYY-MM-DD)")
     if d.get("doc_type") and d["doc_type"] not in DOC_TYPES:
         raise IngestError(f"catalog: unknown doc_type '{d['doc_type']}' (one of: {', '.join(DOC_TYPES)})")
     d["access"], d["access_agencies"] = parse_access(d.get("access"), d.get("access_agencies"))

@@ -6,10 +6,11 @@ from pathlib import Path
 from typing import Any
 
 from .catalog import resolve_meta
-from .chunking import MAX_TOKENS, PageMap, TokenCounter, approx_tokens, chunk_document
+from .chunking import MAX_TOKENS, PageMap, TokenCounter, approx_tokens, chunk_document, split_to_budget
 from .clean import clean_pages
-from .readers import read_pages
-from .types import REGULATION_TYPES, IngestError, ParsedDocument
+from .readers import check_content_matches, decode_text, file_format, read_docx, read_pages
+from .tables import TABLE_FORMATS, TableFile, docx_tables, read_csv_table, read_xlsx, table_chunks
+from .types import REGULATION_TYPES, IngestError, Page, ParsedDocument
 
 
 def doc_id_for(key: str) -> str:
@@ -36,6 +37,11 @@ def parse_file(path: Path, rel_path: str, catalog: dict[str, dict[str, Any]], ke
             data = path.read_bytes()
         except OSError as e:
             raise IngestError(f"cannot read file: {e.strerror}") from None
+    fmt = file_format(path)
+    if fmt in TABLE_FORMATS or fmt == "html" or fmt == "docx":
+        doc = parse_structured(path, rel_path, catalog, fmt, data, key, count, max_tokens)
+        if doc is not None:
+            return doc
     fmt, pages = read_pages(path, data)
     pages = clean_pages(pages)
     text, pm = join_pages(pages)
@@ -48,3 +54,62 @@ def parse_file(path: Path, rel_path: str, catalog: dict[str, dict[str, Any]], ke
         raise IngestError("no passages could be extracted")
     return ParsedDocument(meta=meta, doc_id=doc_id, sha256=hashlib.sha256(data).hexdigest(), size=len(data),
                           pages=pages, chunks=chunks, fmt=fmt)
+
+
+def parse_structured(path: Path, rel_path: str, catalog: dict[str, dict[str, Any]], fmt: str, data: bytes,
+                     key: str | None, count: TokenCounter, max_tokens: int) -> ParsedDocument | None:
+    """XLSX and CSV (one passage per table row), HTML (trafilatura), and DOCX with tables (prose passages, then one
+    passage per table row). None: a DOCX without tables, read the ordinary way."""
+    if not data.strip():
+        raise IngestError("empty file")
+    check_content_matches(path, fmt, data)
+    sha = hashlib.sha256(data).hexdigest()
+    doc_id = doc_id_for(key or rel_path)
+    if fmt == "html":
+        from .html import read_html
+
+        page = read_html(decode_text(data))
+        pages = clean_pages([Page(None, page.text)])
+        text, pm = join_pages(pages)
+        meta = resolve_meta(rel_path, text, catalog)
+        if page.date and (not meta.date or "date" in meta.inferred):
+            meta.date = page.date
+            meta.year = meta.year if meta.year and "year" not in meta.inferred else int(page.date[:4])
+        chunks = chunk_document(text, meta, doc_id, pm, count, max_tokens)
+        if not chunks:
+            raise IngestError("no passages could be extracted")
+        return ParsedDocument(meta=meta, doc_id=doc_id, sha256=sha, size=len(data), pages=pages, chunks=chunks,
+                              fmt=fmt)
+    prose = ""
+    if fmt == "xlsx":
+        tf = read_xlsx(data)
+    elif fmt == "csv":
+        tf = read_csv_table(decode_text(data), Path(rel_path).stem)
+    else:  # docx
+        import io
+
+        import docx
+
+        try:
+            sheets = docx_tables(docx.Document(io.BytesIO(data)))
+        except Exception:
+            return None  # read_pages names the damage
+        if not sheets:
+            return None
+        tf = TableFile(sheets)
+        prose = read_docx(path, data, tables=False)
+    table_text = tf.text()
+    if not (prose.strip() or table_text.strip()):
+        raise IngestError("no text found in the file" + (f" ({'; '.join(tf.warnings)})" if tf.warnings else ""))
+    full = "\n\n".join(x for x in (prose, table_text) if x.strip())
+    meta = resolve_meta(rel_path, full, catalog)
+    chunks = []
+    pages = [Page(None, full)]
+    if prose.strip():
+        ptext, pm = join_pages(clean_pages([Page(None, prose)]))
+        chunks = chunk_document(ptext, meta, doc_id, pm, count, max_tokens) if ptext.strip() else []
+    chunks += table_chunks(tf, meta, doc_id, count, max_tokens, start_ordinal=len(chunks), split=split_to_budget)
+    if not chunks:
+        raise IngestError("no passages could be extracted" + (f" ({'; '.join(tf.warnings)})" if tf.warnings else ""))
+    return ParsedDocument(meta=meta, doc_id=doc_id, sha256=sha, size=len(data), pages=pages, chunks=chunks, fmt=fmt,
+                          warnings=list(tf.warnings))

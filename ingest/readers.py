@@ -11,7 +11,8 @@ from .types import IngestError, Page
 
 log = logging.getLogger(__name__)
 
-SUPPORTED = {".pdf": "pdf", ".docx": "docx", ".md": "md", ".markdown": "md", ".txt": "txt"}
+SUPPORTED = {".pdf": "pdf", ".docx": "docx", ".md": "md", ".markdown": "md", ".txt": "txt", ".xlsx": "xlsx",
+             ".csv": "csv", ".html": "html", ".htm": "html"}
 MIN_TEXT_CHARS = 25  # a PDF page with less text than this is treated as scanned and OCR'd
 OCR_LANG = "ind"
 OCR_DPI = 200
@@ -20,7 +21,7 @@ OCR_DPI = 200
 def file_format(path: Path) -> str:
     fmt = SUPPORTED.get(path.suffix.lower())
     if fmt is None:
-        raise IngestError(f"unsupported file type '{path.suffix or '(none)'}' (supported: pdf, docx, md, txt)")
+        raise IngestError(f"unsupported file type '{path.suffix or '(none)'}' (supported: {', '.join(dict.fromkeys(SUPPORTED.values()))})")
     return fmt
 
 
@@ -34,6 +35,8 @@ def read_pages(path: Path, data: bytes | None = None) -> tuple[str, list[Page]]:
     check_content_matches(path, fmt, data)
     if fmt == "pdf":
         pages = read_pdf(path, data)
+    elif fmt in ("xlsx", "csv", "html"):
+        raise IngestError(f"{fmt} is read by ingest/parse.py (tables, HTML), not as pages")
     elif fmt == "docx":
         pages = [Page(None, read_docx(path, data))]
     else:
@@ -51,7 +54,8 @@ SIGNATURES = {
     b"\x89PNG": ("a PNG image", "put the scan in a PDF"),
     b"\xff\xd8\xff": ("a JPEG image", "put the scan in a PDF"),
 }
-EXPECTED_SIGNATURE = {"pdf": b"%PDF", "docx": b"PK\x03\x04", "md": None, "txt": None}
+EXPECTED_SIGNATURE = {"pdf": b"%PDF", "docx": b"PK\x03\x04", "xlsx": b"PK\x03\x04", "md": None, "txt": None, "csv": None,
+                      "html": None}
 
 
 def check_content_matches(path: Path, fmt: str, data: bytes) -> None:
@@ -77,7 +81,9 @@ def decode_text(data: bytes) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def read_docx(path: Path, data: bytes) -> str:
+def read_docx(path: Path, data: bytes, tables: bool = True) -> str:
+    """The paragraphs (headings as Markdown) and, with ``tables``, the tables as "a | b | c" lines. Without it the
+    tables are left to ingest/tables.py (one passage per row)."""
     import io
     import zipfile
 
@@ -108,7 +114,7 @@ def read_docx(path: Path, data: bytes) -> str:
             else:
                 lines.append(text)
             lines.append("")
-        elif tag == "tbl":
+        elif tag == "tbl" and tables:
             table = docx.table.Table(el, d)
             for row in table.rows:
                 cells = [c.text.strip() for c in row.cells]

@@ -38,6 +38,7 @@ class DocMeta:
     access: str = "public"  # one of ACCESS_LEVELS
     access_agencies: list[str] = field(default_factory=list)  # restricted documents: agencies that may read them
     notes: str | None = None
+    period: str | None = None  # agency submissions: the TIP period they report on ("2026"), catalog or upload form
     inferred: list[str] = field(default_factory=list)  # which fields were inferred rather than catalogued
 
     @property
@@ -75,6 +76,7 @@ class Chunk:
     tokens: int = 0
     context: str = ""  # heading titles etc.: prefixed for embedding and keyword search, never shown as the passage
     links: list[str] = field(default_factory=list)  # body <-> Penjelasan chunk ids of the same Pasal
+    table: dict[str, Any] | None = None  # table rows (ingest/tables.py): sheet, row, label, cells [{ref, column, value}]
 
     @property
     def id(self) -> str:
@@ -96,6 +98,7 @@ class ParsedDocument:
     pages: list[Page]
     chunks: list[Chunk]
     fmt: str
+    warnings: list[str] = field(default_factory=list)  # damage named in the ingest summary (broken sheets ...)
 
     @property
     def ocr_pages(self) -> list[int]:
@@ -112,3 +115,4 @@ class FileOutcome:
     pages: int = 0
     reason: str | None = None
     seconds: float = 0.0
+    warnings: list[str] = field(default_factory=list)  # ingested, with named damage (a broken sheet, merged cells)
