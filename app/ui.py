@@ -20,7 +20,7 @@ from ..index.retriever import Filters
 from ..ingest.readers import SUPPORTED
 from ..ingest.types import ACCESS_LEVELS, DOC_TYPES, IngestError
 from .auth import User
-from .uploads import stage_uploads
+from .uploads import came_through_upload, stage_uploads
 from .webauth import LoginGate, is_loopback
 
 log = logging.getLogger(__name__)
@@ -263,7 +263,12 @@ def build_blocks(g, gate: LoginGate | None = None):
                 ags = list(user.agencies)
             visible = {r.doc_id for r in g.visible_documents(user)}  # duplicates of unseen documents stay unnamed
             known = {r.sha256: (r.meta.path if r.doc_id in visible else None) for r in g.documents()}
-            paths = [Path(f if isinstance(f, str) else getattr(f, "name", str(f))) for f in files]
+            given = [Path(f if isinstance(f, str) else getattr(f, "name", str(f))) for f in files]
+            # only files that Gradio's upload route stored (issue 10, item 1): a FileData naming any other server
+            # file reaches this point as Gradio's copy of it, which the upload route never handed out
+            handed_out = getattr(demo, "upload_file_set", set())
+            paths = [p for p in given if came_through_upload(p, handed_out)]
+            refused = [p for p in given if p not in paths]
             try:
                 staged = stage_uploads([(p, p.name) for p in paths], g.settings.data_dir / "uploads",
                                        int(g.settings.upload_max_mb * 2**20), known, access or "internal", ags)
@@ -272,12 +277,18 @@ def build_blocks(g, gate: LoginGate | None = None):
             finally:  # Gradio's cached copies would stay downloadable (/gradio_api/file=) for any logged-in user
                 for p in paths:
                     p.unlink(missing_ok=True)
+                    handed_out.discard(str(p))
+            if refused:
+                log.warning("ingest by %s: refused %d file(s) that did not come through the upload route: %s",
+                            user.name, len(refused), ", ".join(p.name for p in refused))
 
             def cb(name: str, i: int, n: int) -> None:
                 progress((i, n), desc=name)
 
             report = g.ingest(staged.accepted, progress=cb) if staged.accepted else None
-            rows = [[o.name, o.status, 0, o.reason] for o in staged.outcomes if o.status != "accepted"]
+            rows = [[p.name, "rejected", 0, "not uploaded through the upload form (only uploaded files are "
+                     "ingested)"] for p in refused]
+            rows += [[o.name, o.status, 0, o.reason] for o in staged.outcomes if o.status != "accepted"]
             rows += [[o.path, o.status, o.chunks, o.reason or ""] for o in (report.outcomes if report else [])]
             return docs_rows(g, user), rows, status(lang_v, user), gr.update(choices=_agency_choices(g, user))
 

@@ -48,6 +48,36 @@ class StagedUpload:
     outcomes: list[UploadOutcome] = field(default_factory=list)
 
 
+def gradio_upload_dir() -> Path:
+    """Where Gradio's upload route stores files (GRADIO_TEMP_DIR, default <system temp>/gradio), resolved."""
+    from gradio.utils import get_upload_folder
+
+    return Path(get_upload_folder()).resolve()
+
+
+def came_through_upload(path: str | Path, handed_out: set | None) -> bool:
+    """True when `path` is a file that Gradio's upload route stored: it resolves (symlinks followed) to a file under
+    Gradio's upload dir, and the route handed out that very path (`handed_out`: the Blocks' ``upload_file_set``).
+
+    With ``gr.mount_gradio_app`` Gradio's own check (``blocks.has_launched``) is off, and Gradio copies any server
+    path named in a FileData into its cache before the event runs; the copy is under the upload dir but was never
+    handed out by the upload route, so it is refused here."""
+    try:
+        p = Path(path).resolve(strict=True)
+    except (OSError, RuntimeError, ValueError):
+        return False
+    root = gradio_upload_dir()
+    if p == root or not p.is_relative_to(root) or not p.is_file():
+        return False
+    resolved = set()
+    for x in list(handed_out or ()):
+        try:
+            resolved.add(Path(x).resolve())
+        except (OSError, RuntimeError, ValueError):
+            continue
+    return p in resolved
+
+
 def safe_name(name: str) -> str | None:
     """The base name with directories, leading dots and unusual characters removed; None when nothing is left."""
     base = re.split(r"[\\/]", unicodedata.normalize("NFKC", name or ""))[-1]

@@ -1,0 +1,67 @@
+"""Hardening, round two (issue 10): each test reproduces a finding of the break-in test through the served app
+(the harness and accounts of tests/test_access.py) and failed before its fix."""
+from __future__ import annotations
+
+import json
+import secrets
+
+import httpx
+import pytest
+
+from test_access import PASSWORDS, QUESTION, SECRET, login, server, world  # noqa: F401  (module-scoped fixtures)
+
+
+def _client(base: str, name: str):
+    from gradio_client import Client
+
+    return Client(base + "/", auth=(name, PASSWORDS[name]), verbose=False)
+
+
+def _file_data(path) -> dict:
+    """A FileData as a hostile client writes it: a server path that never went through the upload route."""
+    return {"path": str(path), "orig_name": path.name, "meta": {"_type": "gradio.FileData"}}
+
+
+def fn_index(c: httpx.Client, elem_id: str | None = None, event: str = "click", api_name: str | None = None) -> int:
+    """The Gradio event id of `event` on the component with `elem_id` (or of the event named `api_name`)."""
+    cfg = c.get("/config").json()
+    if api_name:
+        return next(d["id"] for d in cfg["dependencies"] if d.get("api_name") == api_name)
+    comp = next(x["id"] for x in cfg["components"] if (x.get("props") or {}).get("elem_id") == elem_id)
+    return next(d["id"] for d in cfg["dependencies"] if [comp, event] in [list(t) for t in d["targets"]])
+
+
+def raw_call(c: httpx.Client, fn: int, data: list, session_hash: str | None = None) -> dict:
+    """One event through Gradio's queue API exactly as a hostile client sends it: /gradio_api/queue/join with any
+    data and any session hash, then the event's messages. Returns the final message (output or error)."""
+    session_hash = session_hash or secrets.token_hex(6)
+    r = c.post("/gradio_api/queue/join", json={"data": data, "fn_index": fn, "session_hash": session_hash,
+                                               "event_data": None, "trigger_id": None})
+    if r.status_code != 200:
+        return {"success": False, "status": r.status_code, "output": {"error": r.text}}
+    with c.stream("GET", "/gradio_api/queue/data", params={"session_hash": session_hash}) as s:
+        for line in s.iter_lines():
+            if not line.startswith("data:"):
+                continue
+            msg = json.loads(line[5:])
+            if msg.get("msg") == "process_completed" and msg.get("event_id") == r.json().get("event_id"):
+                return msg
+    raise AssertionError("no process_completed message")
+
+
+# ------------------------------------------------------------------------------------------------ item 1
+def test_ingest_refuses_files_that_were_not_uploaded(server, world, tmp_path):
+    """An editor who names a server file in a direct /ingest call gets it refused, and nothing is ingested."""
+    g, _ = world
+    target = tmp_path / "server_secret_notes.md"
+    target.write_text("# Catatan server\n\nBerkas ini ada di server dan tidak pernah diunggah: Merpati Sembilan.\n",
+                      encoding="utf-8")
+    with login(server, "editor1") as c:
+        msg = raw_call(c, fn_index(c, api_name="ingest"), [[_file_data(target)], "id", "public", []])
+    if msg.get("success"):
+        rows = msg["output"]["data"][1]["value"]["data"] if "value" in msg["output"]["data"][1] \
+            else msg["output"]["data"][1]["data"]
+        assert [r[1] for r in rows] == ["rejected"], rows
+        assert "upload" in rows[0][3]
+    assert not any(r.meta.path == target.name for r in g.documents())
+    assert "Merpati" not in " ".join(h.text for h in g.search("Merpati Sembilan berkas server", top_k=20))
