@@ -609,8 +609,10 @@ def users_list(ctx, as_json: bool) -> None:
               help="Only measures reported with different values for the same period by different documents.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object: {period, figures, conflicts}.")
 @click.option("--csv", "as_csv", is_flag=True, help="CSV, one row per figure.")
+@click.option("--kind", type=click.Choice(["statistic", "statutory"]),
+              help="Only reported statistics, or only statutory penalties written in laws (the legal framework).")
 @click.pass_context
-def figures(ctx, period_text, agency, doc_type, only_conflicts, as_json, as_csv) -> None:
+def figures(ctx, period_text, agency, doc_type, only_conflicts, as_json, as_csv, kind) -> None:
     """The figures table: numbers (victims, cases, suspects, PMI, percentages, rupiah, prison terms) found in the
     documents, with the period they belong to and their source passage. Conflicting figures are flagged."""
     from rich.markup import escape
@@ -623,7 +625,7 @@ def figures(ctx, period_text, agency, doc_type, only_conflicts, as_json, as_csv)
     g = _open(ctx)
     f = g.filters_for(_user(ctx), _filters(doc_type, agency, None, None, ()))
     f.period = period
-    rows = fig.figures(g, f)
+    rows = [x for x in fig.figures(g, f) if kind is None or x.kind == kind]
     found = fig.conflicts(rows)
     if only_conflicts:
         keep = {id(x) for c in found for x in c.figures}

@@ -53,7 +53,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, TextIO
 
 from ..index.keyword import STOPWORDS, stem
-from ..index.period import Period, period_of, tip_period
+from ..index.period import Period, parse_period, period_of, tip_period
 from ..index.retriever import Filters
 from ..ingest.catalog import AGENCIES, DATE_LONG, DATE_SLASH, MONTHS, parse_date
 from ..ingest.types import REGULATION_TYPES
@@ -251,6 +251,18 @@ class Figure:
     short_title: str | None = None
     language: str = "id"
     context: list[str] = field(default_factory=list)  # stems around generic figures (part of the measure)
+    # table cells (app/table_figures.py): where the figure stands and its labels
+    sheet: str | None = None
+    row: int | None = None
+    cell: str | None = None  # "B3"
+    row_label: str | None = None
+    column: str | None = None
+
+    @property
+    def kind(self) -> str:
+        """"statutory": a penalty or rule written in a regulation (legal framework, its own view); "statistic": a
+        reported number of a period."""
+        return "statutory" if self.doc_type in REGULATION_TYPES else "statistic"
 
     @property
     def what(self) -> str:
@@ -289,13 +301,14 @@ class Figure:
     def source_label(self) -> str:
         """"UU 21/2007 > Pasal 2", "TIP 2019 (Intro)", "news/003.txt p. 2"."""
         return f"{self.short_title or self.path}" + (f" p. {self.page}" if self.page else "") + \
-            (f" > {self.section.split(' > ')[-1]}" if self.section and self.doc_type in REGULATION_TYPES else "")
+            (f" > {self.section.split(' > ')[-1]}" if self.section and self.doc_type in REGULATION_TYPES else "") + \
+            (f" > {self.sheet} > {self.cell}" if self.sheet and self.cell else "")
 
     def to_json(self) -> dict[str, Any]:
         d = dataclasses.asdict(self)
         d["period"] = {"start": self.period.start, "end": self.period.end, "label": str(self.period)} \
             if self.period else None
-        d["what"], d["measure"] = self.what, self.measure
+        d["what"], d["measure"], d["kind"] = self.what, self.measure, self.kind
         return d
 
 
@@ -454,6 +467,11 @@ def _sentence_period(sentence: str) -> tuple[Period | None, str]:
 
 
 def _doc_period(meta: dict[str, Any]) -> tuple[Period | None, str]:
+    if meta.get("period"):  # an agency submission tagged with the period it reports on (catalog, upload form)
+        try:
+            return parse_period(str(meta["period"])), "submission period"
+        except ValueError:
+            pass
     if meta.get("doc_type") == "tip_report" and meta.get("year"):
         return tip_period(int(meta["year"])), "report year"
     p = period_of(meta.get("date"))
@@ -626,7 +644,7 @@ def _table(g) -> _Table:
     metas: dict[str, dict[str, Any]] = {}
     for batch in g.store.iter_all():
         for c in sorted(batch, key=lambda c: c.id):
-            found = extract(c.text, c.meta, c.id)
+            found = _extract_chunk(c.text, c.meta, c.id)
             if found:
                 figs.extend(found)
                 metas[c.id] = c.meta
@@ -691,7 +709,16 @@ def figures_for(g, passages: Iterable[Any]) -> list[Figure]:
         for f in cached.figures:
             by_chunk.setdefault(f.chunk_id, []).append(f)
         return [f for i in ids for f in by_chunk.get(i, [])]
-    return [f for c in g.store.get(ids) for f in extract(c.text, c.meta, c.id)]
+    return [f for c in g.store.get(ids) for f in _extract_chunk(c.text, c.meta, c.id)]
+
+
+def _extract_chunk(text: str, meta: dict[str, Any], chunk_id: str) -> list[Figure]:
+    """Table rows are read cell by cell (app/table_figures.py), other passages sentence by sentence."""
+    if meta.get("table"):
+        from .table_figures import table_figures
+
+        return table_figures(text, meta, chunk_id)
+    return extract(text, meta, chunk_id)
 
 
 def conflicts(figs: Iterable[Figure]) -> list[Conflict]:
@@ -721,7 +748,7 @@ def conflicts(figs: Iterable[Figure]) -> list[Conflict]:
 CSV_FIELDS = ["value", "value_max", "unit", "what", "counted", "qualifiers", "action", "modifier", "agency",
               "agency_basis", "period_label", "period_start", "period_end", "period_basis", "text", "sentence",
               "chunk_id", "path", "title", "short_title", "doc_type", "doc_agency", "doc_date", "page", "section",
-              "language", "context", "measure"]
+              "language", "context", "measure", "kind", "sheet", "row", "cell", "row_label", "column"]
 
 
 def _fmt(v: float | None) -> str:
@@ -744,7 +771,9 @@ def to_csv(figs: Iterable[Figure], file: TextIO) -> None:
             "sentence": f.sentence, "chunk_id": f.chunk_id, "path": f.path, "title": f.title,
             "short_title": f.short_title or "", "doc_type": f.doc_type, "doc_agency": f.doc_agency or "",
             "doc_date": f.doc_date or "", "page": "" if f.page is None else f.page, "section": f.section or "",
-            "language": f.language, "context": ";".join(f.context), "measure": f.measure})
+            "language": f.language, "context": ";".join(f.context), "measure": f.measure, "kind": f.kind,
+            "sheet": f.sheet or "", "row": "" if f.row is None else f.row, "cell": f.cell or "",
+            "row_label": f.row_label or "", "column": f.column or ""})
 
 
 def read_csv(file: TextIO) -> list[Figure]:
@@ -760,5 +789,7 @@ def read_csv(file: TextIO) -> list[Figure]:
             sentence=r["sentence"], chunk_id=r["chunk_id"], path=r["path"], title=r["title"],
             short_title=r["short_title"] or None, doc_type=r["doc_type"], doc_agency=r["doc_agency"] or None,
             doc_date=r["doc_date"] or None, page=int(r["page"]) if r["page"] else None, section=r["section"] or None,
-            language=r["language"], context=[c for c in r["context"].split(";") if c]))
+            language=r["language"], context=[c for c in r["context"].split(";") if c],
+            sheet=r.get("sheet") or None, row=int(r["row"]) if r.get("row") else None, cell=r.get("cell") or None,
+            row_label=r.get("row_label") or None, column=r.get("column") or None))
     return out
