@@ -687,6 +687,11 @@ def coverage_cmd(ctx, period_text, in_force: bool, as_json: bool) -> None:
     out.print(f"{len(c.gaps())} gaps (red: the outline asks this agency for evidence, none supplied)")
 
 
+from .cli_cycle import register as _register_cycle  # noqa: E402  (gugus cycle / requests / recommendations)
+
+_register_cycle(cli)
+
+
 def main() -> None:
     cli(prog_name="gugus")
 

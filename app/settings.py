@@ -15,6 +15,12 @@ for _k, _v in {"HF_HUB_OFFLINE": "1", "HF_HUB_DISABLE_TELEMETRY": "1", "TRANSFOR
     os.environ.setdefault(_k, _v)
 
 
+def _models_dir() -> Path:
+    from .local_llm import default_models_dir
+
+    return default_models_dir()
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="GUGUS_", env_file=".env", extra="ignore")
 
@@ -36,7 +42,21 @@ class Settings(BaseSettings):
     bm25_weight: float = Field(1.0, ge=0)
 
     # answering
-    generator: str = Field("extractive", description="extractive | openai | llamacpp")
+    generator: str = Field("local", description="local (the bundled model; extractive when it is missing) | "
+                                                "extractive | openai | llamacpp")
+    models_dir: Path = Field(default_factory=lambda: _models_dir(),
+                             description="where `make install` puts the writer model (outside the data dir)")
+    local_model: str | None = Field(None, description="a GGUF file for the local writer instead of the bundled one")
+    llm_threads: int = Field(default_factory=lambda: min(4, os.cpu_count() or 2), ge=1, le=64,
+                             description="CPU threads of the local model (fewer when other work shares the cores)")
+    llm_ctx: int = Field(2048, ge=512, le=32768, description="context window of the local model, in tokens")
+    writer_input: str = Field("evidence", pattern="^(evidence|passages)$",
+                              description="openai generator: write from the chosen evidence sentences (like local) "
+                                          "or synthesise from whole passages")
+    writer_max_tokens: int = Field(160, ge=16, le=2048, description="tokens the writer may write per evidence unit")
+    writer_similarity_min: float = Field(0.80, ge=0, le=1, description="cross-lingual e5 similarity a rendering "
+                                                                        "needs to its evidence (app/faithful.py)")
+    writer_queue_timeout_s: float = Field(600, gt=0, description="longest wait for the local model's turn")
     llm_url: str | None = Field(None, description="OpenAI-compatible base URL, e.g. http://127.0.0.1:11434/v1")
     llm_model: str | None = Field(None, description="model name on that server")
     llm_api_key: str | None = Field(None, description="bearer token, if the server wants one")
@@ -49,6 +69,14 @@ class Settings(BaseSettings):
     upload_max_mb: float = Field(50, gt=0, description="the web UI refuses larger uploads")
     session_hours: float = Field(12, gt=0, description="a web login lasts this long")
     ui_concurrency: int = Field(4, ge=1, le=64, description="web requests (questions, drafts) answered at once")
+
+    # the TIP cycle (app/cycle.py, app/requests_docx.py, app/recommendations.py)
+    cycle_deadline: str = Field("01-31", description="submission deadline: MM-DD in the year the period ends, an ISO "
+                                                     "date, or empty for none")
+    rec_addressed: float = Field(0.6, ge=0, le=1, description="share of a recommendation's key terms that one "
+                                                              "passage of the period must hold: addressed")
+    rec_partial: float = Field(0.35, ge=0, le=1, description="... partly addressed")
+    rec_passages: int = Field(8, ge=1, le=50, description="passages retrieved per recommendation")
 
     @property
     def users_path(self) -> Path:

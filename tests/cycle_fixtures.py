@@ -92,7 +92,7 @@ def synthetic_corpus(root: Path, polri_date: str = "2026-01-20", csv_date: str =
         POLRI_XLSX: {"title": "Data TPPO Polri TIP 2026 (sintetis)", "doc_type": "agency_submission",
                      "agency": "Polri", "period": 2026, "date": polri_date, "language": "id", "access": "internal"},
         KEMENSOS_DOCX: {"title": "Layanan korban Kemensos TIP 2026 (sintetis)", "doc_type": "agency_submission",
-                        "agency": "Kemensos", "period": 2026, "date": "2026-01-10", "language": "id"},
+                        "agency": "Kemensos", "period": 2026, "date": "2026-02-10", "language": "id"},
         CONFLICT_CSV: {"title": "Revisi data Polri TIP 2026 (sintetis)", "doc_type": "agency_submission",
                        "agency": "Polri", "period": 2026, "date": csv_date, "language": "id"},
     })
