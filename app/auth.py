@@ -42,6 +42,11 @@ class AuthError(Exception):
     """A bad user name, role or password, or an unknown user. The message is shown as is."""
 
 
+class UsersFileError(AuthError):
+    """The users file exists but cannot be read as users (damaged, not JSON, wrong shape). Nothing is written over
+    it; the web UI fails closed (nobody is logged in)."""
+
+
 @dataclass(frozen=True)
 class User:
     name: str
@@ -126,10 +131,30 @@ class UserStore:
                 return self._users
             stamp = (st.st_mtime_ns, st.st_size)
             if stamp != self._stamp:
-                data = json.loads(self.path.read_text(encoding="utf-8") or "{}")
-                self._users = {u["name"]: _Record(**u) for u in data.get("users", [])}
+                self._users = self._parse()
                 self._stamp = stamp
             return self._users
+
+    def _parse(self) -> dict[str, _Record]:
+        """The users of the file; an empty file has none. Raises UsersFileError for anything else unreadable."""
+        try:
+            text = self.path.read_text(encoding="utf-8")
+            if not text.strip():
+                return {}
+            data = json.loads(text)
+            users = {u["name"]: _Record(**u) for u in data["users"]}
+            if not all(isinstance(r.name, str) and r.role in ROLES and r.salt and r.hash for r in users.values()):
+                raise ValueError("a user without name, known role or password hash")
+            return users
+        except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError) as e:
+            self._stamp = None
+            raise UsersFileError(f"the users file {self.path} is damaged ({type(e).__name__}: {e}); nobody can log "
+                                 f"in until it is repaired or restored from a backup (`gugus restore`). It was "
+                                 f"left as it is.") from None
+
+    def exists(self) -> bool:
+        """Whether there is a users file at all (even an empty or damaged one): then the web UI requires a login."""
+        return self.path.exists()
 
     def _save(self, users: dict[str, _Record]) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)

@@ -376,17 +376,25 @@ def serve(g, host: str = "127.0.0.1", port: int = 7860) -> None:
 
     t0 = time.perf_counter()
     local = is_loopback(host)
-    users = g.users.list()
+    from .auth import UsersFileError
+
+    try:
+        users = g.users.list()
+    except UsersFileError as e:  # fails closed: never the single-user mode over a damaged users file
+        raise SystemExit(f"Refusing to serve: {e}") from None
     if not users and not local:
         raise SystemExit(f"Refusing to serve on {host}: there are no users, and without users Gugus runs without "
                          f"login, which is only allowed on 127.0.0.1. Add users first (gugus users add NAME --role "
                          f"admin|editor|reader; stored in {g.settings.users_path}), or serve on 127.0.0.1.")
     if users:
         print(f"Login required: {len(users)} users in {g.settings.users_path}.", flush=True)
+    elif g.users.exists():
+        print(f"Login required: {g.settings.users_path} exists but holds no users, so nobody can log in until "
+              "`gugus users add`. (Delete the file and restart for the single-user mode.)", flush=True)
     else:
         print(f"Single-user mode WITHOUT login (no users in {g.settings.users_path}; listening on {host} only). "
               "Everyone who can reach it acts as the local admin-equivalent operator. Add users with "
-              "`gugus users add` to require login.", flush=True)
+              "`gugus users add` and restart to require login.", flush=True)
     g.retriever.keyword_index()  # warm the keyword index before the first question
     app = build_app(g, require_login=not local)
     docs = g.documents()

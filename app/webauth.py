@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import html
 import json
+import logging
 import secrets
 import threading
 import time
@@ -27,7 +28,9 @@ from urllib.parse import quote
 
 from fastapi import Request  # at module level: FastAPI resolves the routes' type hints from module globals
 
-from .auth import User
+from .auth import User, UsersFileError
+
+log = logging.getLogger(__name__)
 
 COOKIE = "gugus_session"
 OPEN_PATHS = ("/login", "/logout")
@@ -114,20 +117,32 @@ class LoginGate:
 
     def __init__(self, g, require_login: bool = False):
         self.g = g
-        self.require_login = require_login  # True when listening beyond loopback: never the single-user mode
+        # Decided once, here (at start-up), and never changed while the server runs: a login is required when the
+        # server listens beyond loopback or when a users file exists, even an empty or damaged one (fails closed).
+        # Removing the last user or the file later never switches the login off.
+        self.require_login = require_login or g.users.exists()
         self.sessions = Sessions(3600 * g.settings.session_hours)
         self.throttle = Throttle()
 
     def login_required(self) -> bool:
-        return self.require_login or self.g.users.has_users()
+        return self.require_login
+
+    def _user(self, name: str | None) -> User | None:
+        """The user of that name now; None when unknown or when the users file cannot be read (fails closed)."""
+        if not name:
+            return None
+        try:
+            return self.g.users.get(name)
+        except UsersFileError as e:
+            log.error("%s", e)
+            return None
 
     # ---------------------------------------------------------------------------------------------- resolution
     def user_for_token(self, token: str | None) -> User | None:
         """The logged-in user of a session token; the local operator in the single-user mode."""
         if not self.login_required():
             return self.g.local_user()
-        name = self.sessions.name(token)
-        return self.g.users.get(name) if name else None  # a removed user's sessions end at once
+        return self._user(self.sessions.name(token))  # a removed user's sessions end at once
 
     def user_for_scope(self, scope: dict) -> User | None:
         return self.user_for_token(_cookie(scope.get("headers") or []))
@@ -146,8 +161,7 @@ class LoginGate:
 
         user = None
         if isinstance(request, gr.Request):
-            name = getattr(request, "username", None)
-            user = self.g.users.get(name) if name else None
+            user = self._user(getattr(request, "username", None))
         elif request is not None:
             user = self.user_for_token(request.cookies.get(COOKIE))
         if user is None:
@@ -174,7 +188,12 @@ class LoginGate:
                 msg = "too many failed logins; try again in a few minutes"
                 return (HTMLResponse(_login_html(nxt, msg), 429) if browser
                         else JSONResponse({"error": msg}, 429))
-            user = self.g.users.verify(name, password) if name and password else None
+            try:
+                user = self.g.users.verify(name, password) if name and password else None
+            except UsersFileError as e:
+                log.error("%s", e)
+                msg = "logins are unavailable: the users file is damaged (see the server log)"
+                return HTMLResponse(_login_html(nxt, msg), 503) if browser else JSONResponse({"error": msg}, 503)
             if user is None:
                 self.throttle.fail(f"name:{name}", addr)
                 msg = "wrong user name or password"

@@ -65,3 +65,67 @@ def test_ingest_refuses_files_that_were_not_uploaded(server, world, tmp_path):
         assert "upload" in rows[0][3]
     assert not any(r.meta.path == target.name for r in g.documents())
     assert "Merpati" not in " ".join(h.text for h in g.search("Merpati Sembilan berkas server", top_k=20))
+
+
+# ------------------------------------------------------------------------------------------------ item 2
+@pytest.fixture()
+def lone(tmp_path):
+    """A Gugus over one public document and one internal memo, with one user, not yet served."""
+    from answer_helpers import open_gugus
+    from test_access import restricted_corpus
+
+    g = open_gugus(tmp_path / "data", restricted_corpus(tmp_path / "corpus"))
+    g.users.add("solo", "reader", "solo-pass-1", ["Kemnaker"])
+    yield g
+    g.close()
+
+
+@pytest.mark.parametrize("damage", ["remove_last_user", "delete_file", "empty_file", "corrupt_file"])
+def test_login_stays_required_while_serving(lone, damage):
+    """Whether a login is required is decided at start-up: removing the last user, or deleting, emptying or
+    corrupting users.json while the server runs never opens it to anonymous requests."""
+    from gugus.app.ui import build_app
+    from helpers import serve_in_thread
+
+    g = lone
+    with serve_in_thread(build_app(g)) as (base, started):
+        assert started
+        assert httpx.get(base + "/config", timeout=10).status_code == 401
+        if damage == "remove_last_user":
+            g.users.remove("solo")
+        elif damage == "delete_file":
+            g.settings.users_path.unlink()
+        elif damage == "empty_file":
+            g.settings.users_path.write_text("", encoding="utf-8")
+        else:
+            g.settings.users_path.write_text('{"users": [{"name": "solo", "ro', encoding="utf-8")
+        for path in ("/config", "/gradio_api/info", "/"):
+            assert httpx.get(base + path, timeout=10).status_code == 401, (damage, path)
+        r = httpx.post(base + "/login", data={"username": "solo", "password": "solo-pass-1"}, timeout=10)
+        assert r.status_code in (401, 503) and "gugus_session" not in r.cookies, (damage, r.status_code)
+
+
+@pytest.mark.parametrize("content", ["", "not json {", '{"users": "nobody"}'])
+def test_empty_or_corrupt_users_file_fails_closed_at_start(lone, content):
+    """A users file that exists but is empty or damaged never starts the single-user mode: every request needs a
+    login; a damaged file is reported with its name, and `gugus users add` refuses to overwrite it."""
+    from click.testing import CliRunner
+
+    from gugus.app.auth import AuthError
+    from gugus.app.cli import cli
+    from gugus.app.ui import build_app
+    from helpers import serve_in_thread
+
+    g = lone
+    g.settings.users_path.write_text(content, encoding="utf-8")
+    with serve_in_thread(build_app(g)) as (base, started):
+        assert started
+        for path in ("/config", "/gradio_api/info"):
+            assert httpx.get(base + path, timeout=10).status_code == 401, (content, path)
+    if content:
+        with pytest.raises(AuthError, match="users.json"):
+            g.users.list()
+        r = CliRunner().invoke(cli, ["--data-dir", str(g.settings.data_dir), "users", "add", "x1", "--role",
+                                     "reader", "--password-stdin"], input="long-password-1\n")
+        assert r.exit_code == 2 and "users.json" in r.output, r.output
+        assert g.settings.users_path.read_text(encoding="utf-8") == content  # nothing lost

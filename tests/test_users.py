@@ -133,9 +133,11 @@ def test_single_user_mode_only_on_loopback_without_users(tmp_path):
     assert not local.login_required() and local.user_for_token(None).local
     assert LoginGate(g, require_login=True).user_for_token(None) is None  # beyond loopback: always a login
     g.users.add("ani", "reader", "rahasia-ani-1")
-    assert local.login_required() and local.user_for_token(None) is None  # users exist: login from now on
+    assert not local.login_required()  # decided at start-up (issue 10, item 2): a restart turns the login on
+    restarted = LoginGate(g, require_login=False)
+    assert restarted.login_required() and restarted.user_for_token(None) is None  # users exist: login
     with pytest.raises(PermissionError):
-        local.request_user(None)
+        restarted.request_user(None)
     assert is_loopback("127.0.0.1") and is_loopback("localhost") and not is_loopback("0.0.0.0")
 
 
