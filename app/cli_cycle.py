@@ -87,8 +87,11 @@ def requests_cmd(ctx, period_text, deadline_text, out_dir, agency, as_json) -> N
     period = base._period(period_text)
     deadline = _deadline(ctx, period, deadline_text)
     g = base._open(ctx)
-    files = write_requests(g, period, deadline, out_dir, g.filters_for(base._user(ctx), None),
-                           agencies=list(agency) or None)
+    try:
+        files = write_requests(g, period, deadline, out_dir, g.filters_for(base._user(ctx), None),
+                               agencies=list(agency) or None)
+    except ValueError as e:
+        raise click.BadParameter(str(e), param_hint="--agency") from None
     if as_json:
         click.echo(json.dumps({"files": files}, ensure_ascii=False))
         return
