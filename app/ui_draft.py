@@ -99,6 +99,19 @@ def _exports(d) -> tuple[str, str]:
     return str(docx), str(md)
 
 
+class OwnedDraft:
+    """The draft kept in Gradio's session state, with the user it belongs to. Gradio finds session state by the
+    session hash the client sends, so a hash alone must never open a draft: every event checks the owner."""
+
+    def __init__(self, owner: str, draft):
+        self.owner, self.draft = owner, draft
+
+
+def owner_key(user) -> str:
+    """Who owns state: the user's id (it changes when a name is removed and created again), else the name."""
+    return str(getattr(user, "id", "") or getattr(user, "name", ""))
+
+
 def draft_tab(g, user_of: Callable[[Any], Any], agencies: list[str]):
     """Build the tab inside an open gr.Tabs; returns (components to relabel, relabel(lang) -> updates)."""
     from .drafting import DraftError, Drafter
@@ -137,12 +150,24 @@ def draft_tab(g, user_of: Callable[[Any], Any], agencies: list[str]):
                     regen = gr.Button(t["regen"], elem_id="gugus-draft-regen")
                 refs = gr.HTML("", elem_id="gugus-draft-refs")
 
-        def show(d, ui_lang="id"):
+        def mine(state_v, request) -> Any:
+            """The draft in this session's state if it belongs to the requesting user (else gr.Error, nothing
+            shown or changed); None when there is no draft."""
+            user = user_of(request)
+            if state_v is None:
+                return None
+            if not isinstance(state_v, OwnedDraft) or state_v.owner != owner_key(user):
+                log.warning("draft state of another user refused for %s", getattr(user, "name", "?"))
+                raise gr.Error("This draft belongs to another user's session.")
+            return state_v.draft
+
+        def show(d, request, ui_lang="id"):
             files = _exports(d)
             g_save(d)
             choices = [(p.title, p.subtopic) for p in d.paragraphs]
             first = d.paragraphs[0] if d.paragraphs else None
-            return (d, draft_html(d, ui_lang), refs_html(d, ui_lang), files[0], files[1],
+            return (OwnedDraft(owner_key(user_of(request)), d), draft_html(d, ui_lang), refs_html(d, ui_lang),
+                    files[0], files[1],
                     gr.update(choices=choices, value=first.subtopic if first else None),
                     first.text if first else "")
 
@@ -170,29 +195,34 @@ def draft_tab(g, user_of: Callable[[Any], Any], agencies: list[str]):
                                         user=getattr(user, "name", None))
             except (DraftError, GeneratorError, KeyError) as e:
                 raise gr.Error(str(e))
-            return show(d)
+            return show(d, request)
 
         go.click(generate, [section, period, d_lang, d_agencies, note], outputs, api_name="draft")
 
-        def pick(d, sid):
+        def text_of(d, sid) -> str:
             p = next((x for x in (d.paragraphs if d else []) if x.subtopic == sid), None)
             return p.text if p else ""
 
+        def pick(state_v, sid, request: gr.Request):
+            return text_of(mine(state_v, request), sid)
+
         sub.change(pick, [state, sub], [para], api_name=False)
 
-        def do_edit(d, sid, text):
+        def do_edit(state_v, sid, text, request: gr.Request):
+            d = mine(state_v, request)
             if d is None or not sid:
                 raise gr.Error(TEXT["en"]["empty"])
             d = get_drafter().edit(d, sid, text)
-            out = show(d)
+            out = show(d, request)
             return out[:5] + (gr.update(value=sid), text)
 
-        def do_regen(d, sid, request: gr.Request):
+        def do_regen(state_v, sid, request: gr.Request):
+            d = mine(state_v, request)
             if d is None or not sid:
                 raise gr.Error(TEXT["en"]["empty"])
             d = get_drafter().regenerate(d, sid, g.filters_for(user_of(request)))
-            out = show(d)
-            return out[:5] + (gr.update(value=sid), pick(d, sid))
+            out = show(d, request)
+            return out[:5] + (gr.update(value=sid), text_of(d, sid))
 
         save_edit.click(do_edit, [state, sub, para], outputs, api_name=False)
         regen.click(do_regen, [state, sub], outputs, api_name=False)

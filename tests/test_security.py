@@ -129,3 +129,32 @@ def test_empty_or_corrupt_users_file_fails_closed_at_start(lone, content):
                                      "reader", "--password-stdin"], input="long-password-1\n")
         assert r.exit_code == 2 and "users.json" in r.output, r.output
         assert g.settings.users_path.read_text(encoding="utf-8") == content  # nothing lost
+
+
+# ------------------------------------------------------------------------------------------------ item 3
+def test_draft_state_is_bound_to_its_user(server, world):
+    """Gradio keeps the draft by the session hash the browser sends. Another logged-in user who sends that hash to
+    the paragraph picker, the edit or the regenerate event is refused, and the draft is unchanged."""
+    session = secrets.token_hex(6)
+    with login(server, "sosial") as owner:
+        msg = raw_call(owner, fn_index(owner, api_name="draft"), ["protection", "2025", "id", [], ""], session)
+        assert msg.get("success"), msg
+        out = msg["output"]["data"]
+        subtopic, text = out[5]["value"], out[6]
+        assert subtopic and text, out[5:]
+        pick = fn_index(owner, "gugus-draft-subtopic", "change")
+        mine = raw_call(owner, pick, [None, subtopic], session)  # the state input is the session's, not ours
+        assert mine.get("success") and mine["output"]["data"][0] == text, mine
+    with login(server, "naker") as other:
+        stolen = raw_call(other, pick, [None, subtopic], session)
+        assert not stolen.get("success") or stolen["output"]["data"][0] != text, stolen
+        assert text not in json.dumps(stolen)
+        save = fn_index(other, "gugus-draft-save")
+        edit = raw_call(other, save, [None, subtopic, "Disunting oleh akun lain [1]."], session)
+        assert not edit.get("success"), edit
+        assert "Disunting oleh akun lain" not in json.dumps(edit)
+        regen = raw_call(other, fn_index(other, "gugus-draft-regen"), [None, subtopic], session)
+        assert not regen.get("success") and text not in json.dumps(regen), regen
+    with login(server, "sosial") as owner:
+        again = raw_call(owner, pick, [None, subtopic], session)
+        assert again.get("success") and again["output"]["data"][0] == text, again  # unchanged, still the owner's
