@@ -16,8 +16,13 @@ PROMPTS = {
     "answer": "answer_{lang}.md",  # answer from numbered passages with [n] citations
     "condense": "condense_{lang}.md",  # rewrite a follow-up question as a standalone one
     "draft": "draft_{lang}.md",  # one cited paragraph of a TIP Report section from numbered passages
+    # the writer (app/writer.py): render evidence sentences; system part, then "=== user ===", then the message
+    "write_answer": "write_answer_{lang}.md",  # answer a question from one document's evidence sentences
+    "write_draft": "write_draft_{lang}.md",  # one or two sentences of TIP Report prose from evidence sentences
 }
+USER_MARK = "=== user ==="
 SECTIONS_DIR = PROMPT_DIR / "sections"
+LEGAL_TERMS = PROMPT_DIR / "legal_terms_en_id.tsv"  # the writer's translation hints beside the glossary
 NOT_FOUND = {"id": "Tidak ditemukan dalam dokumen yang tersedia.", "en": "Not found in the available documents."}
 
 
@@ -34,6 +39,13 @@ class Prompt:
     @property
     def file(self) -> str:
         return self.path.name
+
+    def messages(self, **kw: str) -> list[dict[str, str]]:
+        """Chat messages of a writer prompt: the part before USER_MARK is the system message (constant, so the model
+        runtime reuses its cached tokens), the rest the user message."""
+        system, _, user = self.template.partition(USER_MARK)
+        return [{"role": "system", "content": system.strip()},
+                {"role": "user", "content": Prompt(self.name, self.path, user.strip()).render(**kw)}]
 
     def render(self, **kw: str) -> str:
         out = self.template
