@@ -229,6 +229,7 @@ class RegulationChunker:
         self.meta, self.doc_id, self.count, self.max, self.pages = meta, doc_id, count, max_tokens, pages
         self.chunks: list[Chunk] = []
         self.label = meta.label
+        self.empty: list[str] = []  # Pasal headings with no body (a parsing loss of the source)
 
     # A chunk's text is the passage; its section is the path; context goes into the embedding header only.
     def _add(self, text: str, offset: int, section: str, kind: str, pasal: str | None = None,
@@ -311,6 +312,7 @@ class RegulationChunker:
         content = content.strip("\n")
         whole = content.strip()
         if not whole:
+            self.empty.append(pasal)
             return
         ayat = _markers(content, AYAT_RX)
         angka = [] if ayat else _markers(content, ANGKA_RX)
@@ -451,9 +453,22 @@ def chunk_prose(text: str, meta: DocMeta, doc_id: str, count: TokenCounter, max_
 
 
 def chunk_document(text: str, meta: DocMeta, doc_id: str, pages: PageMap, count: TokenCounter = approx_tokens,
-                   max_tokens: int = MAX_TOKENS, regulation: bool = False) -> list[Chunk]:
+                   max_tokens: int = MAX_TOKENS, regulation: bool = False,
+                   warnings: list[str] | None = None) -> list[Chunk]:
+    """`warnings` (if given) receives the damage worth naming in the ingest summary: a regulation's Pasal whose
+    body is empty (the text was lost when the source was parsed)."""
     if regulation:
-        chunks = RegulationChunker(meta, doc_id, count, max_tokens, pages).run(text)
+        rc = RegulationChunker(meta, doc_id, count, max_tokens, pages)
+        chunks = rc.run(text)
         if sum(c.kind == "pasal" and c.pasal is not None for c in chunks) >= 1:
+            if rc.empty and warnings is not None:
+                warnings.append(f"{len(rc.empty)} Pasal with an empty body (text lost in the source?): "
+                                + ", ".join(rc.empty[:10]) + (" ..." if len(rc.empty) > 10 else ""))
+            return chunks
+    if meta.doc_type == "tip_report":  # section headings kept, one passage per recommendation
+        from .tip_structure import chunk_tip_report
+
+        chunks = chunk_tip_report(text, meta, doc_id, pages, count, max_tokens)
+        if chunks:
             return chunks
     return chunk_prose(text, meta, doc_id, count, max_tokens, pages)
