@@ -53,6 +53,7 @@ class User:
     role: str
     agencies: tuple[str, ...] = ()
     local: bool = False  # the single-user mode without login (never stored)
+    id: str = ""  # random per account: a name removed and added again is another user (sessions, draft state)
 
     @property
     def is_admin(self) -> bool:
@@ -106,9 +107,14 @@ class _Record:
     salt: str = ""
     hash: str = ""
     created: float = 0.0
+    id: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.id:  # written before user ids: derived from the random salt, so a re-created name differs
+            self.id = hashlib.sha256(f"{self.name}\0{self.salt}\0{self.created}".encode()).hexdigest()[:16]
 
     def user(self) -> User:
-        return User(self.name, self.role, tuple(self.agencies))
+        return User(self.name, self.role, tuple(self.agencies), id=self.id)
 
 
 class UserStore:
@@ -184,6 +190,11 @@ class UserStore:
         r = self._load().get(name)
         return r.user() if r else None
 
+    def by_id(self, uid: str) -> User | None:
+        """The user with that account id (None when removed, even if the name was added again)."""
+        r = next((r for r in self._load().values() if r.id == uid), None) if uid else None
+        return r.user() if r else None
+
     def verify(self, name: str, password: str) -> User | None:
         """The user when the password is right, else None (same cost for unknown names)."""
         r = self._load().get(name)
@@ -206,7 +217,7 @@ class UserStore:
         if name in users and not replace:
             raise AuthError(f"user '{name}' exists (remove it first, or use --replace)")
         salt, h = hash_password(password)
-        users[name] = _Record(name, role, ags, salt, h, time.time())
+        users[name] = _Record(name, role, ags, salt, h, time.time(), secrets.token_hex(8))
         self._save(users)
         return users[name].user()
 

@@ -10,19 +10,24 @@ API clients log in like the browser: ``POST /login`` with form fields ``username
 with the cookie (``gradio_client.Client(url, auth=(name, password))`` does exactly that); a browser form post
 (``Accept: text/html``) is redirected to the page it came from.
 
-Sessions live in memory (a restart logs everyone out) and end after GUGUS_SESSION_HOURS, on logout, and when the
-user is removed from the users file. Repeated wrong passwords for one name or from one address are slowed down
+Sessions are kept in ``<data dir>/sessions.json`` (token hashes and account ids, mode 0600), so a restart keeps
+the logins. They end after GUGUS_SESSION_HOURS, on logout, and when the user is removed from the users file: a
+session names the account id, which a name removed and added again does not get back. Repeated wrong passwords for one name or from one address are slowed down
 (HTTP 429 for a while).
 """
 from __future__ import annotations
 
+import hashlib
 import html
 import json
 import logging
+import os
 import secrets
+import tempfile
 import threading
 import time
 from http.cookies import SimpleCookie
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -33,6 +38,7 @@ from .auth import User, UsersFileError
 log = logging.getLogger(__name__)
 
 COOKIE = "gugus_session"
+SESSIONS_FILE = "sessions.json"
 OPEN_PATHS = ("/login", "/logout")
 MAX_FAILURES = 5  # wrong passwords per name or address ...
 FAILURE_WINDOW_S = 300.0  # ... within this window, before login is refused for the rest of it
@@ -44,34 +50,79 @@ def is_loopback(host: str) -> bool:
 
 
 class Sessions:
-    """token -> (user name, expiry), in memory."""
+    """token -> (user id, expiry). With a `path`, kept in that file (``<data dir>/sessions.json``, mode 0600, written
+    atomically) so a restart keeps the logins; the file holds sha256 hashes of the tokens, never the tokens. A
+    damaged file is set aside and logins start afresh (nobody is let in by it)."""
 
-    def __init__(self, ttl_s: float):
+    def __init__(self, ttl_s: float, path: Path | None = None):
         self.ttl_s = ttl_s
-        self._d: dict[str, tuple[str, float]] = {}
+        self.path = path
+        self._d: dict[str, tuple[str, float]] = {}  # sha256(token) -> (user id, expiry)
         self._lock = threading.Lock()
+        if path is not None:
+            self._read()
 
-    def create(self, name: str) -> str:
+    @staticmethod
+    def _key(token: str) -> str:
+        return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
+
+    def _read(self) -> None:
+        assert self.path is not None
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+            now = time.time()
+            self._d = {str(k): (str(v[0]), float(v[1])) for k, v in data["sessions"].items() if float(v[1]) > now}
+        except FileNotFoundError:
+            self._d = {}
+        except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError) as e:
+            log.warning("sessions file %s is damaged (%s): everyone logs in again", self.path, e)
+            self._d = {}
+
+    def _write(self) -> None:
+        if self.path is None:
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=".sessions-", suffix=".tmp", dir=self.path.parent)
+            try:
+                os.fchmod(fd, 0o600)
+                with os.fdopen(fd, "w", encoding="utf-8") as f:
+                    json.dump({"sessions": {k: list(v) for k, v in self._d.items()}}, f)
+                os.replace(tmp, self.path)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+        except OSError as e:  # the login still works; it just does not survive a restart
+            log.error("cannot write sessions file %s: %s", self.path, e)
+
+    def create(self, uid: str) -> str:
         token = secrets.token_urlsafe(32)
         with self._lock:
             now = time.time()
             self._d = {t: v for t, v in self._d.items() if v[1] > now}
-            self._d[token] = (name, now + self.ttl_s)
+            self._d[self._key(token)] = (uid, now + self.ttl_s)
+            self._write()
         return token
 
     def name(self, token: str | None) -> str | None:
+        """The user id of a live session (None when unknown or expired)."""
         if not token:
             return None
         with self._lock:
-            v = self._d.get(token)
+            k = self._key(token)
+            v = self._d.get(k)
             if v is None or v[1] <= time.time():
-                self._d.pop(token, None)
+                if self._d.pop(k, None) is not None:
+                    self._write()
                 return None
             return v[0]
 
+    user_id = name
+
     def drop(self, token: str | None) -> None:
         with self._lock:
-            self._d.pop(token or "", None)
+            if self._d.pop(self._key(token or ""), None) is not None:
+                self._write()
 
 
 class Throttle:
@@ -121,18 +172,19 @@ class LoginGate:
         # server listens beyond loopback or when a users file exists, even an empty or damaged one (fails closed).
         # Removing the last user or the file later never switches the login off.
         self.require_login = require_login or g.users.exists()
-        self.sessions = Sessions(3600 * g.settings.session_hours)
+        self.sessions = Sessions(3600 * g.settings.session_hours, g.settings.data_dir / SESSIONS_FILE)
         self.throttle = Throttle()
 
     def login_required(self) -> bool:
         return self.require_login
 
-    def _user(self, name: str | None) -> User | None:
-        """The user of that name now; None when unknown or when the users file cannot be read (fails closed)."""
-        if not name:
+    def _user(self, name: str | None, uid: str | None = None) -> User | None:
+        """The user of that name (or account id) now; None when unknown or when the users file cannot be read
+        (fails closed)."""
+        if not name and not uid:
             return None
         try:
-            return self.g.users.get(name)
+            return self.g.users.by_id(uid) if uid else self.g.users.get(name or "")
         except UsersFileError as e:
             log.error("%s", e)
             return None
@@ -142,7 +194,10 @@ class LoginGate:
         """The logged-in user of a session token; the local operator in the single-user mode."""
         if not self.login_required():
             return self.g.local_user()
-        return self._user(self.sessions.name(token))  # a removed user's sessions end at once
+        # sessions hold the account id: a removed user's sessions end at once, and stay ended when the name is
+        # added again (a new account, a new id)
+        uid = self.sessions.user_id(token)
+        return self._user(None, uid) if uid else None
 
     def user_for_scope(self, scope: dict) -> User | None:
         return self.user_for_token(_cookie(scope.get("headers") or []))
@@ -199,7 +254,7 @@ class LoginGate:
                 msg = "wrong user name or password"
                 return HTMLResponse(_login_html(nxt, msg), 401) if browser else JSONResponse({"error": msg}, 401)
             self.throttle.clear(f"name:{name}")
-            token = self.sessions.create(user.name)
+            token = self.sessions.create(user.id)
             resp = RedirectResponse(nxt, 303) if browser else JSONResponse({"user": user.name, "role": user.role})
             resp.set_cookie(COOKIE, token, max_age=int(self.sessions.ttl_s), httponly=True, samesite="lax",
                             secure=request.url.scheme == "https", path="/")

@@ -158,3 +158,43 @@ def test_draft_state_is_bound_to_its_user(server, world):
     with login(server, "sosial") as owner:
         again = raw_call(owner, pick, [None, subtopic], session)
         assert again.get("success") and again["output"]["data"][0] == text, again  # unchanged, still the owner's
+
+
+# ------------------------------------------------------------------------------------------------ item 8
+def test_session_ends_for_good_when_the_user_is_removed(server, world):
+    """A removed user's session token does not work again when the name is added again (with another role)."""
+    g, _ = world
+    g.users.add("temp8", "reader", "temp8-pass-1", ["Kemnaker"])
+    with httpx.Client(base_url=server, timeout=30) as c:
+        assert c.post("/login", data={"username": "temp8", "password": "temp8-pass-1"}).status_code == 200
+        token = c.cookies["gugus_session"]
+        assert c.get("/config").status_code == 200
+        g.users.remove("temp8")
+        assert c.get("/config").status_code == 401
+        g.users.add("temp8", "admin", "another-pass-8")
+        r = httpx.get(server + "/config", cookies={"gugus_session": token}, timeout=30)
+        assert r.status_code == 401
+        r = httpx.get(server + f"/source/{world[1]['restricted/notulen_rumah_aman.md'].doc_id}",
+                      cookies={"gugus_session": token}, timeout=30)
+        assert r.status_code == 401 and SECRET not in r.text
+    g.users.remove("temp8")
+
+
+def test_sessions_survive_a_restart(lone):
+    """Sessions are kept in the data directory (token hashes only): a restarted server keeps its logins."""
+    from gugus.app.ui import build_app
+    from helpers import serve_in_thread
+
+    g = lone
+    with serve_in_thread(build_app(g)) as (base, started):
+        assert started
+        r = httpx.post(base + "/login", data={"username": "solo", "password": "solo-pass-1"}, timeout=30)
+        token = r.cookies["gugus_session"]
+    stored = (g.settings.data_dir / "sessions.json")
+    assert stored.exists() and token not in stored.read_text() and stored.stat().st_mode & 0o077 == 0
+    with serve_in_thread(build_app(g)) as (base, started):
+        assert started
+        assert httpx.get(base + "/config", cookies={"gugus_session": token}, timeout=30).status_code == 200
+        httpx.get(base + "/logout", cookies={"gugus_session": token}, timeout=30)
+    with serve_in_thread(build_app(g)) as (base, started):
+        assert httpx.get(base + "/config", cookies={"gugus_session": token}, timeout=30).status_code == 401
