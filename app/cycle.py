@@ -47,6 +47,11 @@ def deadline_for(period: Period, setting: str | None) -> str | None:
         raise ValueError(f"invalid deadline '{setting}' (MM-DD, YYYY-MM-DD or empty)") from None
 
 
+def item_agencies() -> list[str]:
+    """The agencies the questionnaires ask, in questionnaire order."""
+    return list(dict.fromkeys(a for q in load_all() for it in q.items for a in it.agencies))
+
+
 def item_matches(item: Item, f: F.Figure) -> bool:
     if f.kind != "statistic":
         return False

@@ -215,6 +215,9 @@ def build_blocks(g, gate: LoginGate | None = None):
             from .ui_figures import figures_tab
 
             fig_parts, fig_relabel = figures_tab(g, who, list(AGENCIES))
+            from .ui_cycle import cycle_tab
+
+            cycle_parts, cycle_relabel = cycle_tab(g, who)
 
         def respond(message, messages, lang_v, types, ags, dfrom, dto, request: gr.Request):
             user = who(request)
@@ -319,6 +322,7 @@ def build_blocks(g, gate: LoginGate | None = None):
                                            ingest_btn], api_name=False)
         ui_lang.change(draft_relabel, [ui_lang], draft_parts, api_name=False)
         ui_lang.change(fig_relabel, [ui_lang], fig_parts, api_name=False)
+        ui_lang.change(cycle_relabel, [ui_lang], cycle_parts, api_name=False)
     # Gradio answers one event at a time by default: officers' questions would queue behind each other (bench/load.py)
     demo.queue(default_concurrency_limit=g.settings.ui_concurrency)
     return demo
