@@ -20,12 +20,14 @@ TEXT = {
            "agencies": "Instansi", "types": "Jenis dokumen", "show": "Tampilkan", "figures": "Tabel angka",
            "conflicts": "Angka yang bertentangan", "none": "Tidak ada angka yang bertentangan.", "csv": "Unduh CSV",
            "coverage": "Cakupan: instansi × bagian laporan (bagian dipasok / disebut)",
-           "gaps": "Kekosongan (instansi yang diminta, belum memasok)"},
+           "gaps": "Kekosongan (instansi yang diminta, belum memasok)",
+           "statutory": "Ketentuan pidana dalam peraturan (kerangka hukum, bukan statistik periode)"},
     "en": {"tab": "Figures & coverage", "period": "Period (TIP Report year, YYYY-MM-DD..YYYY-MM-DD, or 'all')",
            "agencies": "Agencies", "types": "Document types", "show": "Show", "figures": "Figures table",
            "conflicts": "Conflicting figures", "none": "No conflicting figures.", "csv": "Download CSV",
            "coverage": "Coverage: agencies × report sections (passages supplied / mentioning)",
-           "gaps": "Gaps (agencies asked for evidence that supplied none)"},
+           "gaps": "Gaps (agencies asked for evidence that supplied none)",
+           "statutory": "Statutory penalties written in laws (legal framework, not statistics of the period)"},
 }
 FIG_HEADERS = ["!", "value", "unit", "what", "agency", "period", "source", "text"]
 
@@ -75,6 +77,9 @@ def figures_tab(g, user_of: Callable[[Any], Any], agencies: list[str]):
         fig_title = gr.Markdown(f"### {t['figures']}")
         table = gr.Dataframe(headers=FIG_HEADERS, value=[], interactive=False, wrap=True, elem_id="gugus-figures")
         conflicts = gr.HTML("", elem_id="gugus-conflicts")
+        stat_title = gr.Markdown(f"### {t['statutory']}")  # penalties in laws: their own view, not statistics
+        statutory = gr.Dataframe(headers=FIG_HEADERS, value=[], interactive=False, wrap=True,
+                                 elem_id="gugus-statutory")
         csv_file = gr.File(label=t["csv"], interactive=False, elem_id="gugus-fig-csv")
         cov_title = gr.Markdown(f"### {t['coverage']}")
         matrix = gr.Dataframe(value=[], interactive=False, wrap=True, elem_id="gugus-coverage")
@@ -88,7 +93,7 @@ def figures_tab(g, user_of: Callable[[Any], Any], agencies: list[str]):
                 raise gr.Error(str(e))
             user = user_of(request)
             f = g.filters_for(user, Filters(doc_types=list(types or []), agencies=list(ags or []), period=p))
-            rows = fig.figures(g, f)
+            rows = [x for x in fig.figures(g, f) if x.kind == "statistic"]
             found = fig.conflicts(rows)
             conflicted = {id(x) for c in found for x in c.figures}
             out = Path(tempfile.mkdtemp(prefix="gugus-figures-")) / f"figures-{(p.label or 'custom') if p else 'all'}.csv"
@@ -102,14 +107,25 @@ def figures_tab(g, user_of: Callable[[Any], Any], agencies: list[str]):
                     str(out), {"headers": headers, "data": cov_rows},
                     f"**{TEXT['id']['gaps']} — {cov_p}**\n\n{gap_lines}")
 
-        show.click(run, [period, f_agencies, f_types], [table, conflicts, csv_file, matrix, gaps], api_name="figures")
+        def run_statutory(period_v, ags, types, request: gr.Request):
+            text = (period_v or "").strip()
+            try:
+                p = None if text.lower() == "all" else parse_period(text)
+            except ValueError as e:
+                raise gr.Error(str(e))
+            f = g.filters_for(user_of(request), Filters(doc_types=list(types or []), agencies=list(ags or []), period=p))
+            return {"headers": FIG_HEADERS, "data": figure_rows([x for x in fig.figures(g, f) if x.kind == "statutory"],
+                                                                set())}
 
-    components = [tab, period, f_agencies, f_types, show, fig_title, csv_file, cov_title]
+        show.click(run, [period, f_agencies, f_types], [table, conflicts, csv_file, matrix, gaps], api_name="figures")
+        show.click(run_statutory, [period, f_agencies, f_types], [statutory], api_name="statutory")
+
+    components = [tab, period, f_agencies, f_types, show, fig_title, csv_file, cov_title, stat_title]
 
     def relabel(lang_v: str) -> list:
         tt = TEXT[lang_v]
         return [gr.update(label=tt["tab"]), gr.update(label=tt["period"]), gr.update(label=tt["agencies"]),
                 gr.update(label=tt["types"]), gr.update(value=tt["show"]), f"### {tt['figures']}",
-                gr.update(label=tt["csv"]), f"### {tt['coverage']}"]
+                gr.update(label=tt["csv"]), f"### {tt['coverage']}", f"### {tt['statutory']}"]
 
     return components, relabel

@@ -75,3 +75,31 @@ def test_cycle_tab_through_the_api(tmp_path):
         finally:
             c.close()
     g.close()
+
+
+@pytest.mark.slow
+def test_figures_tab_keeps_statutory_penalties_apart(tmp_path):
+    """The figures table lists statistics; the penalties written in UU 21/2007 are in their own view."""
+    from gradio_client import Client
+    from helpers import UU21, copy_corpus
+
+    from gugus.app.services import Gugus
+    from gugus.app.settings import Settings
+    from gugus.app.ui import build_app
+
+    root = copy_corpus(tmp_path / "c", UU21, "news/003_c84d30f768671f4c.txt")
+    g = Gugus(Settings(data_dir=tmp_path / "data"))
+    assert not g.ingest([root]).failed
+    with serve_in_thread(build_app(g)) as (base, started):
+        assert started
+        c = Client(base + "/", verbose=False)
+        try:
+            table, _, _, _, _ = c.predict("2026", [], [], api_name="/figures")
+            statutory = c.predict("2026", [], [], api_name="/statutory")
+        finally:
+            c.close()
+    g.close()
+    assert any(r[7] == "4.320 korban" for r in table["data"])
+    assert not any("UU 21/2007" in r[6] for r in table["data"])
+    units = {r[2] for r in statutory["data"]}
+    assert {"tahun", "rupiah"} <= units and all("UU 21/2007" in r[6] for r in statutory["data"])
