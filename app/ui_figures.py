@@ -21,13 +21,15 @@ TEXT = {
            "conflicts": "Angka yang bertentangan", "none": "Tidak ada angka yang bertentangan.", "csv": "Unduh CSV",
            "coverage": "Cakupan: instansi × bagian laporan (bagian dipasok / disebut)",
            "gaps": "Kekosongan (instansi yang diminta, belum memasok)",
-           "statutory": "Ketentuan pidana dalam peraturan (kerangka hukum, bukan statistik periode)"},
+           "statutory": "Ketentuan pidana dalam peraturan (kerangka hukum, bukan statistik periode)",
+           "measure": "Satu ukuran lintas periode"},
     "en": {"tab": "Figures & coverage", "period": "Period (TIP Report year, YYYY-MM-DD..YYYY-MM-DD, or 'all')",
            "agencies": "Agencies", "types": "Document types", "show": "Show", "figures": "Figures table",
            "conflicts": "Conflicting figures", "none": "No conflicting figures.", "csv": "Download CSV",
            "coverage": "Coverage: agencies × report sections (passages supplied / mentioning)",
            "gaps": "Gaps (agencies asked for evidence that supplied none)",
-           "statutory": "Statutory penalties written in laws (legal framework, not statistics of the period)"},
+           "statutory": "Statutory penalties written in laws (legal framework, not statistics of the period)",
+           "measure": "One measure across periods"},
 }
 FIG_HEADERS = ["!", "value", "unit", "what", "agency", "period", "source", "text"]
 
@@ -84,6 +86,9 @@ def figures_tab(g, user_of: Callable[[Any], Any], agencies: list[str]):
         cov_title = gr.Markdown(f"### {t['coverage']}")
         matrix = gr.Dataframe(value=[], interactive=False, wrap=True, elem_id="gugus-coverage")
         gaps = gr.Markdown("", elem_id="gugus-gaps")
+        heat = gr.HTML("", elem_id="gugus-heatmap")  # the coverage matrix as a heat map (app/ui_charts.py)
+        measure = gr.Dropdown([], label=t["measure"], elem_id="gugus-measure")
+        chart = gr.BarPlot(value=None, x="period", y="value", color="source", elem_id="gugus-chart")
 
         def run(period_v, ags, types, request: gr.Request):
             text = (period_v or "").strip()
@@ -120,12 +125,36 @@ def figures_tab(g, user_of: Callable[[Any], Any], agencies: list[str]):
         show.click(run, [period, f_agencies, f_types], [table, conflicts, csv_file, matrix, gaps], api_name="figures")
         show.click(run_statutory, [period, f_agencies, f_types], [statutory], api_name="statutory")
 
-    components = [tab, period, f_agencies, f_types, show, fig_title, csv_file, cov_title, stat_title]
+        def charts(period_v, ags, types, request: gr.Request):
+            from .ui_charts import heatmap_html, measures
+
+            text = (period_v or "").strip()
+            try:
+                p = latest_complete() if text.lower() == "all" else parse_period(text)
+            except ValueError as e:
+                raise gr.Error(str(e))
+            user = user_of(request)
+            ms = measures(fig.figures(g, g.filters_for(user, Filters(doc_types=list(types or []),
+                                                                   agencies=list(ags or [])))))
+            c = coverage(g, p, filters=g.filters_for(user, Filters(doc_types=list(types or []))))
+            return gr.update(choices=ms, value=ms[0] if ms else None), heatmap_html(c)
+
+        def one_measure(what, ags, types, request: gr.Request):
+            from .ui_charts import plot_value, series
+
+            f = g.filters_for(user_of(request), Filters(doc_types=list(types or []), agencies=list(ags or [])))
+            return plot_value(series(fig.figures(g, f), what or ""))
+
+        show.click(charts, [period, f_agencies, f_types], [measure, heat], api_name="charts")
+        measure.change(one_measure, [measure, f_agencies, f_types], [chart], api_name="chart")
+
+    components = [tab, period, f_agencies, f_types, show, fig_title, csv_file, cov_title, stat_title, measure]
 
     def relabel(lang_v: str) -> list:
         tt = TEXT[lang_v]
         return [gr.update(label=tt["tab"]), gr.update(label=tt["period"]), gr.update(label=tt["agencies"]),
                 gr.update(label=tt["types"]), gr.update(value=tt["show"]), f"### {tt['figures']}",
-                gr.update(label=tt["csv"]), f"### {tt['coverage']}", f"### {tt['statutory']}"]
+                gr.update(label=tt["csv"]), f"### {tt['coverage']}", f"### {tt['statutory']}",
+                gr.update(label=tt["measure"])]
 
     return components, relabel

@@ -260,3 +260,17 @@ def test_request_letters_docx_and_pdf(cycle_env, tmp_path):
 
     pdf = re.sub(r"\s+", " ", "\n".join(p.extract_text() for p in PdfReader(str(tmp_path / "Polri.pdf")).pages))
     assert "Permintaan data dukung" in pdf and "31 Januari 2026" in pdf and "sel B3" in pdf
+
+
+def test_chart_series_and_heatmap(cycle_env):
+    from gugus.app.coverage import coverage
+    from gugus.app.ui_charts import heatmap_html, measures, series
+
+    figs = F.figures(cycle_env, None)
+    assert measures(figs)[0] == "kasus TPPO (penyidikan)"  # reported by two documents
+    df = series(figs, "kasus TPPO (penyidikan)")
+    assert list(df.columns) == ["period", "value", "source"]
+    assert sorted(df["value"]) == [123, 130] and set(df["period"]) == {"TIP 2026"}
+    assert series(figs, "no such measure").empty
+    html = heatmap_html(coverage(cycle_env, P2026))
+    assert "<table class='gugus-heatmap'>" in html and ">Polri<" in html and "gugus-gap" in html

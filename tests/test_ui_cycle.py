@@ -96,6 +96,8 @@ def test_figures_tab_keeps_statutory_penalties_apart(tmp_path):
         try:
             table, _, _, _, _ = c.predict("2026", [], [], api_name="/figures")
             statutory = c.predict("2026", [], [], api_name="/statutory")
+            measure, heat = c.predict("2026", [], [], api_name="/charts")
+            chart = c.predict("korban (penanganan)", [], [], api_name="/chart")
         finally:
             c.close()
     g.close()
@@ -103,3 +105,7 @@ def test_figures_tab_keeps_statutory_penalties_apart(tmp_path):
     assert not any("UU 21/2007" in r[6] for r in table["data"])
     units = {r[2] for r in statutory["data"]}
     assert {"tahun", "rupiah"} <= units and all("UU 21/2007" in r[6] for r in statutory["data"])
+    assert "gugus-heatmap" in heat and ">Kemensos<" in heat
+    assert measure["value"] == "korban (penanganan)" and ["korban (penanganan)"] * 2 in measure["choices"]
+    assert chart["columns"] == ["period", "value", "source"] and chart["mark"] == "bar"
+    assert ["2023–2025", 4320.0] == chart["data"][0][:2]
