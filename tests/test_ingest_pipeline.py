@@ -24,7 +24,8 @@ BAD = {
     "bad/empty.md": b"",
     "bad/fake.docx": b"plain text pretending to be a DOCX",
 }
-EXPECTED_REASON = {"bad/corrupt.pdf": "pdf", "bad/latin1.txt": "utf-8", "bad/data.xlsx": "unsupported file type",
+# XLSX is a supported type (ingest/tables.py): a zip that is no workbook is a corrupt XLSX
+EXPECTED_REASON = {"bad/corrupt.pdf": "pdf", "bad/latin1.txt": "utf-8", "bad/data.xlsx": "corrupt xlsx",
                    "bad/empty.md": "empty file", "bad/fake.docx": "not a docx"}
 
 
