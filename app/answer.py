@@ -14,7 +14,8 @@ from ..prompts import NOT_FOUND, get_prompt
 from .audit import AuditLog
 from .generators import ExtractiveGenerator, GenerationRequest, Generator, GeneratorError
 from .types import AnswerResult, Passage
-from .verify import Verifier, render
+from .verify import Verifier, render, renumber
+from .writer import Unit, Writer, WriterStats
 
 log = logging.getLogger(__name__)
 
@@ -29,11 +30,16 @@ def is_not_found(text: str) -> bool:
 
 
 class AnswerPipeline:
-    def __init__(self, gugus, generator: Generator, audit: AuditLog | None = None, verifier: Verifier | None = None):
+    def __init__(self, gugus, generator: Generator, audit: AuditLog | None = None, verifier: Verifier | None = None,
+                 writer: Writer | None = None):
         self.g = gugus
         self.generator = generator
         self.audit = audit
         self.verifier = verifier or Verifier(gugus.embedder)
+        self.writer = writer
+        # the evidence is chosen the extractive way for every generator that writes from evidence
+        self.selector = generator if isinstance(generator, ExtractiveGenerator) else ExtractiveGenerator(
+            gugus.embedder, threshold=gugus.settings.extractive_threshold)
         self.uses_prompt = not isinstance(generator, ExtractiveGenerator)  # the extractive one quotes, no prompt
 
     # ------------------------------------------------------------------------------------------------ follow-ups
@@ -66,20 +72,33 @@ class AnswerPipeline:
         hits = self.g.search(standalone, top_k=self.g.settings.answer_passages, filters=filters)
         timings["retrieve_s"] = time.perf_counter() - t
         passages = [Passage(i + 1, h) for i, h in enumerate(hits)]
-        prompt = get_prompt("answer", lang)
+        prompt = self.writer.prompt_file("answer", lang) if self.writer else get_prompt("answer", lang)
         text = ""
+        stats = WriterStats()
         t = time.perf_counter()
-        if passages:
-            req = GenerationRequest(standalone, lang, passages, prompt, history or [])
-            for delta in self.generator.stream(req):
-                text += delta
-                yield "delta", delta
-        timings["generate_s"] = time.perf_counter() - t
-        t = time.perf_counter()
-        if not passages or is_not_found(text):
-            kept, removed, cited = [], [], []
+        if self.writer is not None:
+            kept, removed = [], []
+            if passages:
+                for kind, value in self._write(standalone, lang, passages):
+                    if kind == "written":
+                        kept, removed, stats = value
+                    else:
+                        yield kind, value
+            timings["generate_s"] = time.perf_counter() - t
+            t = time.perf_counter()
+            cited = renumber(kept, {p.n: p for p in passages})
         else:
-            kept, removed, cited = self.verifier.verify(text, passages)
+            if passages:
+                req = GenerationRequest(standalone, lang, passages, prompt, history or [])
+                for delta in self.generator.stream(req):
+                    text += delta
+                    yield "delta", delta
+            timings["generate_s"] = time.perf_counter() - t
+            t = time.perf_counter()
+            if not passages or is_not_found(text):
+                kept, removed, cited = [], [], []
+            else:
+                kept, removed, cited = self.verifier.verify(text, passages)
         timings["verify_s"] = time.perf_counter() - t
         abstained = not kept
         cited_ids = {p.hit.id for p in cited}
@@ -93,10 +112,35 @@ class AnswerPipeline:
             prompt=prompt.file if self.uses_prompt else None,
             prompt_sha256=prompt.sha256 if self.uses_prompt else None,
             timings=timings, filters={k: v for k, v in asdict(filters or Filters()).items() if v},
+            sentences=kept, writer=stats.to_json() if self.writer else {},
         )
         if self.audit is not None:
             self.audit.record(result, user or self.g.settings.user)
         yield "result", result
+
+    def _write(self, question: str, lang: str, passages: list[Passage]) -> Iterator[tuple[str, object]]:
+        """The extractive selection's evidence (one passage, a sentence or two), rendered by the writer in the
+        question's language; ("queue"|"delta", ...) events, then ("written", (sentences, removed, stats))."""
+        chosen = self.selector.select(question, passages)
+        if not chosen:
+            yield "written", ([], [], WriterStats())
+            return
+        by_n = {p.n: p for p in passages}
+        units: dict[int, list[str]] = {}
+        for x in chosen:  # (score, passage n, position, sentence, overlap), in passage and reading order
+            units.setdefault(x[1], []).append(x[3])
+        kept, removed, stats = [], [], WriterStats()
+        for n, sents in units.items():
+            unit = Unit(by_n[n], sents)
+            for kind, value in self.writer.answer_events(question, lang, unit):
+                if kind == "written":
+                    k, r, st = value
+                    kept += k
+                    removed += r
+                    stats.add(st)
+                else:
+                    yield kind, value
+        yield "written", (kept, removed, stats)
 
     def ask(self, question: str, filters: Filters | None = None, history: list[tuple[str, str]] | None = None,
             user: str | None = None) -> AnswerResult:

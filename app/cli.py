@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from .locking import DataDirBusy
-from .settings import Settings
+from .settings import GENERATORS, Settings
 
 err = Console(stderr=True)
 out = Console()
@@ -258,7 +258,7 @@ def _print_answer(r) -> None:
 @click.option("--from", "date_from", help="Documents dated on/after YYYY-MM-DD.")
 @click.option("--to", "date_to", help="Documents dated on/before YYYY-MM-DD.")
 @click.option("--lang", multiple=True, type=click.Choice(["id", "en"]), help="Only documents in this language.")
-@click.option("--generator", type=click.Choice(["extractive", "openai", "llamacpp"]),
+@click.option("--generator", type=click.Choice(GENERATORS),
               help="Override GUGUS_GENERATOR for this call.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object (the stable contract).")
 @click.option("--questions", type=click.File("r", encoding="utf-8"),
@@ -330,26 +330,31 @@ def serve(ctx, host: str, port: int) -> None:
 
 @eval_group.command(name="answers")
 @click.argument("qa_file", type=click.Path(exists=True, path_type=Path))
+@click.option("--generator", type=click.Choice(GENERATORS), help="Override GUGUS_GENERATOR for this run.")
 @click.option("--json", "as_json", is_flag=True)
 @click.option("--failures", is_flag=True, help="List wrongly refused and wrongly answered questions.")
 @click.pass_context
-def eval_answers(ctx, qa_file: Path, as_json: bool, failures: bool) -> None:
-    """Citation precision, answered/refused shares and number faithfulness of `gugus ask`."""
+def eval_answers(ctx, qa_file: Path, as_json: bool, failures: bool, generator: str | None) -> None:
+    """Citation precision, refusals, answer language, number faithfulness, rendered/quoted sentences, latency."""
     from .evaluation import evaluate_answers, load_qa
 
+    if generator:
+        _settings(ctx).generator = generator
     g = _open(ctx)
     res = evaluate_answers(g, load_qa(qa_file))
     if as_json:
         click.echo(json.dumps(res, ensure_ascii=False))
         return
     t = Table(title=f"Answers on {qa_file} ({res['answerable']} answerable, {res['unanswerable']} unanswerable), "
-                    f"generator {g.settings.generator}")
+                    f"generator {g.answerer.generator.name}")
     t.add_column("measure")
     t.add_column("value", justify="right")
     for k in ("citation_precision", "answers_citing_evidence", "answered_share", "refused_answerable_share",
-              "refused_unanswerable_share", "numbers_faithful"):
+              "refused_unanswerable_share", "answers_in_question_language", "numbers_faithful", "quoted_share"):
         t.add_row(k, f"{res[k]:.3f}")
-    t.add_row("p50 latency (ms)", f"{res['p50_ms']:.0f}")
+    t.add_row("sentences rendered / quoted", f"{res['rendered_sentences']} / {res['quoted_sentences']}")
+    t.add_row("latency p50 / p95 (ms)", f"{res['p50_ms']:.0f} / {res['p95_ms']:.0f}")
+    t.add_row("prompt tokens p50", f"{res['prompt_tokens_p50']:.0f}")
     out.print(t)
     if failures:
         for r in res["rows"]:
@@ -376,7 +381,7 @@ def _period(text: str | None):
 @click.option("--agency", multiple=True, help="Only evidence of/mentioning this agency. Repeatable.")
 @click.option("--type", "doc_type", multiple=True, help="Only this document type. Repeatable.")
 @click.option("--note", default="", help="Officer's note to the drafter (emphasis; never a source).")
-@click.option("--generator", type=click.Choice(["extractive", "openai", "llamacpp"]),
+@click.option("--generator", type=click.Choice(GENERATORS),
               help="Override GUGUS_GENERATOR for this call.")
 @click.option("--out", "out_file", type=click.Path(path_type=Path), help="Write FILE.docx or FILE.md.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object (the stable contract).")

@@ -35,7 +35,8 @@ from ..prompts import Outline, Subtopic, get_prompt, load_outline
 from .answer import is_not_found
 from .generators import ExtractiveGenerator, GenerationRequest, evict_oldest, sentence_units
 from .types import Draft, DraftParagraph, Gap, Passage, Sentence
-from .verify import CITE, render, split_sentences
+from .verify import CITE, render, renumber, split_sentences
+from .writer import Unit, WriterStats
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,16 @@ EVIDENCE_NOTE = {
           "Rewrite it as prose before submission.",
     "id": "Paragraf bukti (ekstraktif): kalimat sumber apa adanya, dalam bahasanya, masing-masing dirujuk. "
           "Tulis ulang sebagai prosa sebelum dikirim.",
+}
+
+
+WRITTEN_NOTE = {
+    "en": "Written by {writer} from the cited evidence, one source at a time; every rendering was checked against "
+          "its source (numbers, bounds, negation, agencies, names). Sentences in quotation marks are the sources' "
+          "own words, quoted where a rendering did not pass.",
+    "id": "Ditulis oleh {writer} dari bukti yang dirujuk, satu sumber setiap kali; setiap kalimat diperiksa terhadap "
+          "sumbernya (angka, batas, negasi, instansi, nama). Kalimat bertanda kutip adalah kata-kata sumber, dikutip "
+          "bila hasil tulisan tidak lolos pemeriksaan.",
 }
 
 
@@ -70,11 +81,19 @@ class Drafter:
         self.generator = self.answerer.generator
         self.verifier = self.answerer.verifier
         self.extractive = isinstance(self.generator, ExtractiveGenerator)
+        self.writer = gugus.writer  # writes from the chosen evidence (local; openai unless writer_input=passages)
+        self.stats = WriterStats()
         self.per_query, self.max_passages, self.per_document = per_query, max_passages, per_document
         self.max_sentences, self.threshold = max_sentences, threshold
         self.max_units, self.max_words = max_units, max_words
         self.figure_bonus = 0.05  # a sentence stating one of the subtopic's figures
         self._vec_cache: dict[str, np.ndarray] = {}
+
+    def _mode_note(self, lang: str) -> str:
+        if self.writer is not None:
+            b = self.writer.backend
+            return WRITTEN_NOTE[lang].format(writer=b.label or b.name)
+        return EVIDENCE_NOTE[lang] if self.extractive else ""
 
     # ------------------------------------------------------------------------------------------------ evidence
     def evidence(self, sub: Subtopic, filters: Filters, exclude: set[str] = frozenset()) -> list[Hit]:
@@ -159,9 +178,11 @@ class Drafter:
         return sorted(((float(sim) + w * lex + b, n, i, u) for (lex, n, i, u), sim, b in zip(units, sims, bonus)),
                       key=lambda x: -x[0])
 
-    def _extractive_text(self, sub: Subtopic, passages: list[Passage], used: set[str] = frozenset()) -> str:
-        """The best evidence sentences for the subtopic: at most two per passage, no near-repeats, none that an
-        earlier paragraph of the draft already quotes (`used`: normalised sentences)."""
+    def _choose(self, sub: Subtopic, passages: list[Passage], used: set[str] = frozenset()
+                ) -> list[tuple[int, int, str]]:
+        """The best evidence sentences for the subtopic, as (passage n, position, sentence) in reading order: at most
+        two per passage, no near-repeats, none that an earlier paragraph of the draft already uses (`used`:
+        normalised sentences). Empty when a subtopic that needs figures gets none."""
         chosen: list[tuple[int, int, str]] = []
         seen: list[set[str]] = []
         per_passage: dict[int, int] = {}
@@ -177,9 +198,32 @@ class Drafter:
             chosen.append((n, pos, sent))
         meta = {p.n: p.hit.meta for p in passages}
         if sub.needs_figures and not any(self._holds_figure(sub, s, meta[n]) for n, _, s in chosen):
-            return ""
-        chosen.sort()
-        return " ".join(f"{x} [{n}]" for n, _, s in chosen for x in split_sentences(" ".join(s.split())))
+            return []
+        return sorted(chosen)
+
+    def _extractive_text(self, sub: Subtopic, passages: list[Passage], used: set[str] = frozenset()) -> str:
+        """An evidence paragraph: the chosen sentences themselves, each cited."""
+        return " ".join(f"{x} [{n}]" for n, _, s in self._choose(sub, passages, used)
+                        for x in split_sentences(" ".join(s.split())))
+
+    def _written(self, sub: Subtopic, outline: Outline, lang: str, passages: list[Passage],
+                 used: set[str] = frozenset()) -> tuple[list[Sentence], list[Sentence], WriterStats]:
+        """The chosen sentences rendered by the writer as TIP Report prose, one passage's sentences at a time (so
+        each written sentence cites the passage it renders); a rendering that fails its checks is quoted."""
+        by_n = {p.n: p for p in passages}
+        groups: dict[int, list[str]] = {}
+        for n, _, s in self._choose(sub, passages, used):
+            groups.setdefault(n, []).append(s)
+        kept: list[Sentence] = []
+        removed: list[Sentence] = []
+        stats = WriterStats()
+        for n, sents in groups.items():
+            k, r, st = self.writer.render("draft", lang, Unit(by_n[n], sents), section=outline.label(lang),
+                                          subtopic=sub.label(lang))
+            kept += k
+            removed += r
+            stats.add(st)
+        return kept, removed, stats
 
     def _llm_text(self, sub: Subtopic, outline: Outline, period: Period, lang: str, note: str,
                   passages: list[Passage]) -> str:
@@ -201,6 +245,16 @@ class Drafter:
         passages = [Passage(i + 1, h) for i, h in enumerate(hits)]
         if not passages:
             return None, []
+        if self.writer is not None:
+            kept, removed, stats = self._written(sub, outline, lang, passages, used)
+            self.stats.add(stats)
+            if not kept:
+                return None, passages
+            cited = renumber(kept, {p.n: p for p in passages})
+            para = DraftParagraph(sub.id, sub.label(lang), render(kept), [p.n for p in cited], sentences=kept,
+                                  removed=removed, mode="prose")
+            para.passages = cited
+            return para, passages
         text = (self._extractive_text(sub, passages, used) if self.extractive
                 else self._llm_text(sub, outline, period, lang, note, passages))
         if not text.strip() or is_not_found(text):
@@ -223,7 +277,9 @@ class Drafter:
         outline = load_outline(section)
         base = replace(filters or Filters(), period=period, agencies=list(agencies or []))
         t0 = time.perf_counter()
-        prompt = None if self.extractive else get_prompt("draft", lang)
+        prompt = (self.writer.prompt_file("draft", lang) if self.writer is not None
+                  else None if self.extractive else get_prompt("draft", lang))
+        self.stats = WriterStats()
         draft = Draft(
             id="", section=outline.section, title=outline.label(lang), period=period, lang=lang,
             agencies=list(agencies or []), note=note, generator=self.generator.name, model=self.generator.model,
@@ -231,7 +287,7 @@ class Drafter:
             outline=outline.path.name, outline_sha256=outline.sha256,
             created=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), user=user or self.g.settings.user,
             filters={k: v for k, v in asdict(base).items() if v and k in RECORDED_FILTERS},
-            mode_note=EVIDENCE_NOTE[lang] if self.extractive else "",
+            mode_note=self._mode_note(lang),
         )
         n = len(outline.subtopics)
         for i, sub in enumerate(outline.subtopics):
@@ -245,6 +301,8 @@ class Drafter:
         if progress:
             progress(n, n, "")
         draft.timings["total_s"] = time.perf_counter() - t0
+        if self.writer is not None:
+            draft.writer = self.stats.to_json()
         draft.id = _draft_id(draft)
         return draft
 

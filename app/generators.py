@@ -1,13 +1,19 @@
 """Generators behind one interface, chosen by GUGUS_GENERATOR:
 
-  extractive  the embedded default, no LLM: the evidence sentences that answer the question, each cited
-  openai      any OpenAI-compatible server (Ollama, vLLM, llama.cpp server, hosted): GUGUS_LLM_URL/MODEL/API_KEY
-  llamacpp    an in-process GGUF (GUGUS_LLM_GGUF); optional extra: pip install .[llamacpp]
+  local       the default: the bundled Qwen2.5-Coder-1.5B in-process (app/local_llm.py) writes the evidence the
+              extractive selection chose, in the reader's language (app/writer.py); falls back to extractive when
+              the model is missing
+  extractive  no LLM: the evidence sentences that answer the question, each cited, in their own language
+  openai      any OpenAI-compatible server (Ollama, vLLM, llama.cpp server, hosted): GUGUS_LLM_URL/MODEL/API_KEY;
+              writes from the same evidence as local (GUGUS_WRITER_INPUT=evidence, the default) or synthesises from
+              whole passages (GUGUS_WRITER_INPUT=passages), for a larger model where that measures better
+  llamacpp    an in-process GGUF through llama-cpp-python (GUGUS_LLM_GGUF); optional extra: pip install .[llamacpp]
 """
 from __future__ import annotations
 
 import json
 import re
+import time
 from dataclasses import dataclass, field
 from typing import Iterator
 
@@ -16,7 +22,9 @@ import numpy as np
 from ..index.keyword import analyze, defined_terms, term_key
 from ..index.query import ANSWER_TYPES, QueryPlan, plan_query
 from ..prompts import NOT_FOUND, Prompt
+from .settings import GENERATORS
 from .types import Passage
+from .verify import CITE, INJECTION
 
 
 class GeneratorError(Exception):
@@ -40,6 +48,12 @@ class GenerationRequest:
 class Generator:
     name = "base"
     model = ""
+    label = ""  # the writer in plain words, for the status line
+    writes_evidence = False  # renders the extractive selection's evidence through app/writer.py
+
+    def chat_events(self, messages: list[dict], max_tokens: int = 160) -> Iterator[tuple[str, object]]:
+        """("queue", position) / ("delta", text) events, then ("done", app.local_llm.ChatResult)."""
+        raise GeneratorError(f"the {self.name} generator does not write from evidence")
 
     def stream(self, req: GenerationRequest) -> Iterator[str]:
         raise NotImplementedError
@@ -81,7 +95,16 @@ def sentence_units(text: str) -> list[str]:
         buf, in_list = [line], False
     if buf:
         units.extend(_split(buf))
-    return [u.strip() for u in units if re.search(r"\w{3}", u) and not _is_heading(u)]
+    # Source text is data: bracketed numbers in it are not citations, and a sentence instructing the model is not
+    # evidence (prompt injection); neither may reach an answer or a draft.
+    return [_clean_source(u) for u in units if re.search(r"\w{3}", u) and not _is_heading(u)
+            and not INJECTION.search(u)]
+
+
+def _clean_source(unit: str) -> str:
+    unit = CITE.sub("", unit)
+    unit = re.sub(r"[ \t]+([.,;:!?])", r"\1", unit)
+    return re.sub(r"[ \t]{2,}", " ", unit).strip()
 
 
 def _is_heading(u: str) -> bool:
@@ -281,6 +304,31 @@ class OpenAIGenerator(Generator):
         except httpx.HTTPError as e:
             raise GeneratorError(f"cannot reach the LLM server at {self.url}: {e}") from None
 
+    def chat_events(self, messages: list[dict], max_tokens: int = 160) -> Iterator[tuple[str, object]]:
+        import httpx
+
+        from .local_llm import ChatResult
+
+        t0 = time.perf_counter()
+        body = {"model": self.model, "messages": messages, "stream": False, "temperature": self.temperature,
+                "max_tokens": max_tokens}
+        try:
+            r = httpx.post(f"{self.url}/chat/completions", json=body, headers=self._headers(), timeout=self.timeout)
+        except httpx.HTTPError as e:
+            raise GeneratorError(f"cannot reach the LLM server at {self.url}: {e}") from None
+        if r.status_code >= 400:
+            raise GeneratorError(f"LLM server answered {r.status_code}: {r.text[:300]}")
+        try:
+            j = r.json()
+            text = j["choices"][0]["message"]["content"] or ""
+        except (ValueError, KeyError, IndexError, TypeError):
+            raise GeneratorError(f"LLM server sent an unreadable reply: {r.text[:300]}") from None
+        usage = j.get("usage") or {}
+        yield "delta", text
+        yield "done", ChatResult(text=text, prompt_tokens=int(usage.get("prompt_tokens") or 0),
+                                 completion_tokens=int(usage.get("completion_tokens") or 0),
+                                 wall_ms=(time.perf_counter() - t0) * 1000)
+
     def complete(self, prompt: str) -> str:
         import httpx
 
@@ -322,12 +370,58 @@ class LlamaCppGenerator(Generator):
         return r["choices"][0]["message"]["content"].strip()
 
 
+# ------------------------------------------------------------------------------------------------ local
+class LocalGenerator(Generator):
+    """The bundled model in-process (app/local_llm.py). It writes from evidence only (app/writer.py)."""
+
+    name = "local"
+    writes_evidence = True
+
+    def __init__(self, model):
+        from .local_llm import MODEL_LABEL
+
+        self.llm = model
+        self.model = model.path.name
+        self.label = MODEL_LABEL
+
+    def chat_events(self, messages: list[dict], max_tokens: int = 160) -> Iterator[tuple[str, object]]:
+        from .local_llm import LocalModelError
+
+        try:
+            yield from self.llm.chat_events(messages, max_tokens=max_tokens)
+        except LocalModelError as e:
+            raise GeneratorError(str(e)) from None
+
+    def stream(self, req: GenerationRequest) -> Iterator[str]:
+        for kind, v in self.chat_events([{"role": "user", "content": req.render()}], max_tokens=600):
+            if kind == "delta":
+                yield v  # type: ignore[misc]
+
+    def complete(self, prompt: str) -> str:
+        for kind, v in self.chat_events([{"role": "user", "content": prompt}], max_tokens=200):
+            if kind == "done":
+                return v.text.strip()  # type: ignore[attr-defined]
+        return ""
+
+
 def make_generator(settings, embedder) -> Generator:
     kind = settings.generator
     if kind == "extractive":
         return ExtractiveGenerator(embedder, threshold=settings.extractive_threshold)
+    if kind == "local":
+        from .local_llm import LocalModelError, find_model, load_model
+
+        try:
+            path = find_model(settings.models_dir, settings.local_model)
+            return LocalGenerator(load_model(path, settings.llm_threads, settings.llm_ctx,
+                                             settings.writer_queue_timeout_s))
+        except LocalModelError as e:
+            raise GeneratorError(str(e)) from None
     if kind == "openai":
-        return OpenAIGenerator(settings.llm_url or "", settings.llm_model or "", settings.llm_api_key)
+        g = OpenAIGenerator(settings.llm_url or "", settings.llm_model or "", settings.llm_api_key)
+        g.writes_evidence = settings.writer_input == "evidence"
+        g.label = f"{g.model} ({settings.llm_url})"
+        return g
     if kind == "llamacpp":
         return LlamaCppGenerator(settings.llm_gguf or "")
-    raise GeneratorError(f"unknown generator '{kind}' (extractive | openai | llamacpp)")
+    raise GeneratorError(f"unknown generator '{kind}' ({' | '.join(GENERATORS)})")

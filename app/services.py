@@ -82,11 +82,45 @@ class Gugus:
         return AuditLog(self.settings.audit_path)
 
     @cached_property
+    def generator(self):
+        """The configured generator. `local` without its model (or failing to load) falls back to `extractive`;
+        `writer_note` then says why (shown at start-up and in the UI)."""
+        from .generators import ExtractiveGenerator, GeneratorError, make_generator
+
+        self.writer_note = ""
+        try:
+            gen = make_generator(self.settings, self.embedder)
+        except GeneratorError as e:
+            if self.settings.generator != "local":
+                raise
+            self.writer_note = f"local writer unavailable, answering extractively: {e}"
+            log.warning(self.writer_note)
+            gen = ExtractiveGenerator(self.embedder, threshold=self.settings.extractive_threshold)
+        if getattr(gen, "name", "") == "local":
+            from llama_index.core import Settings as LI
+
+            from .local_llm import llama_index_llm
+
+            LI.llm = llama_index_llm(gen.llm)
+        return gen
+
+    @cached_property
+    def writer(self):
+        """The writer (app/writer.py) when the generator writes from evidence, else None."""
+        from .faithful import FaithfulnessChecker
+        from .writer import Writer
+
+        gen = self.generator
+        if not getattr(gen, "writes_evidence", False):
+            return None
+        return Writer(gen, FaithfulnessChecker(self.embedder, self.settings.writer_similarity_min),
+                      max_tokens=self.settings.writer_max_tokens)
+
+    @cached_property
     def answerer(self):
         from .answer import AnswerPipeline
-        from .generators import make_generator
 
-        return AnswerPipeline(self, make_generator(self.settings, self.embedder), self.audit)
+        return AnswerPipeline(self, self.generator, self.audit, writer=self.writer)
 
     def ingest(self, paths: list[Path] | None = None, prune: bool = False, progress=None) -> IngestReport:
         # backup/restore take the same lock: they never see a half-done ingest (raises DataDirBusy when held)

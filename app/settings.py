@@ -15,6 +15,9 @@ for _k, _v in {"HF_HUB_OFFLINE": "1", "HF_HUB_DISABLE_TELEMETRY": "1", "TRANSFOR
     os.environ.setdefault(_k, _v)
 
 
+GENERATORS = ("local", "extractive", "openai", "llamacpp")  # app/generators.make_generator
+
+
 def _models_dir() -> Path:
     from .local_llm import default_models_dir
 

@@ -35,6 +35,15 @@ class Sentence:
     cites: list[int]  # passage numbers after renumbering
     supported: bool = True
     reason: str | None = None  # why a sentence was removed
+    kind: str = "quoted"  # "rendered" (written by the writer, checked) | "quoted" (a source's own words)
+    evidence: str = ""  # the evidence sentence(s) a rendered sentence renders (shown beside it)
+
+    def to_json(self) -> dict[str, Any]:
+        """The contract of `sentences` in `gugus ask --json` and `gugus draft --json`."""
+        d: dict[str, Any] = {"text": self.text, "citations": list(self.cites), "kind": self.kind}
+        if self.evidence:
+            d["evidence"] = self.evidence
+        return d
 
 
 @dataclass
@@ -53,11 +62,19 @@ class AnswerResult:
     prompt_sha256: str | None = None
     timings: dict[str, float] = field(default_factory=dict)
     filters: dict[str, Any] = field(default_factory=dict)
+    sentences: list[Sentence] = field(default_factory=list)  # the answer's sentences, each rendered or quoted
+    writer: dict[str, Any] = field(default_factory=dict)  # the writer's counts and token use (app/writer.py)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {"rendered": sum(s.kind == "rendered" for s in self.sentences),
+                "quoted": sum(s.kind == "quoted" for s in self.sentences)}
 
     def to_json(self) -> dict[str, Any]:
         return {
             "question": self.question, "standalone_question": self.standalone_question, "lang": self.lang,
             "answer": self.answer, "abstained": self.abstained,
+            "sentences": [s.to_json() for s in self.sentences], **self.counts, "writer": self.writer,
             "citations": [p.to_json() for p in self.citations], "related": [p.to_json() for p in self.related],
             "removed": [{"text": s.text, "reason": s.reason} for s in self.removed],
             "generator": self.generator, "model": self.model, "prompt": self.prompt,
@@ -94,7 +111,7 @@ class Gap:
 
 
 def _sentence_json(s: Sentence) -> dict[str, Any]:
-    return {"text": s.text, "cites": s.cites, "reason": s.reason}
+    return {"text": s.text, "cites": s.cites, "reason": s.reason, "kind": s.kind, "evidence": s.evidence}
 
 
 def _hit_record(p: Passage) -> dict[str, Any]:
@@ -127,6 +144,7 @@ class Draft:
     # [{"what", "period": [start, end], "period_label", "values": [{"value", "text", "title", "path", "n"}]}]
     conflicts: list[dict[str, Any]] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    writer: dict[str, Any] = field(default_factory=dict)  # the writer's counts and token use (app/writer.py)
 
     def to_json(self) -> dict[str, Any]:
         """The stable CLI contract (`gugus draft --json`), plus provenance fields."""
@@ -135,6 +153,9 @@ class Draft:
             "period_label": self.period.label, "lang": self.lang, "agencies": self.agencies,
             "paragraphs": [{"subtopic": p.subtopic, "title": p.title, "text": p.text, "citations": p.citations,
                             "mode": p.mode, "edited": p.edited,
+                            "sentences": [x.to_json() for x in p.sentences],
+                            "rendered": sum(x.kind == "rendered" for x in p.sentences),
+                            "quoted": sum(x.kind == "quoted" for x in p.sentences),
                             "removed": [_sentence_json(s) for s in p.removed],
                             "unverified": [_sentence_json(s) for s in p.unverified]} for p in self.paragraphs],
             "gaps": [g.text for g in self.gaps],
@@ -142,7 +163,7 @@ class Draft:
             "conflicts": self.conflicts,
             "generator": self.generator, "model": self.model, "prompt": self.prompt,
             "prompt_sha256": self.prompt_sha256, "outline": self.outline, "outline_sha256": self.outline_sha256,
-            "created": self.created, "mode_note": self.mode_note,
+            "created": self.created, "mode_note": self.mode_note, "writer": self.writer,
             "timings": {k: round(v, 4) for k, v in self.timings.items()},
         }
 
@@ -164,7 +185,8 @@ class Draft:
         from ..index.period import Period
 
         def sent(x: dict[str, Any], ok: bool = True) -> Sentence:
-            return Sentence(x["text"], list(x.get("cites") or []), ok, x.get("reason"))
+            return Sentence(x["text"], list(x.get("cites") or x.get("citations") or []), ok, x.get("reason"),
+                            x.get("kind", "quoted"), x.get("evidence", ""))
 
         return cls(
             id=d["id"], section=d["section"], title=d["title"], period=Period(*d["period"], d.get("period_label", "")),
@@ -180,5 +202,5 @@ class Draft:
             gaps=[Gap(g["subtopic"], g["title"], g["agencies"], g["text"], [sent(s, False) for s in g.get("removed", [])])
                   for g in d.get("gap_records", [])],
             references=[Passage(r["n"], Hit(r["chunk_id"], r["text"], r["meta"], 0.0)) for r in d["references"]],
-            conflicts=d.get("conflicts", []), timings=d.get("timings", {}),
+            conflicts=d.get("conflicts", []), timings=d.get("timings", {}), writer=d.get("writer", {}),
         )

@@ -143,17 +143,20 @@ class Verifier:
                                             f"similarity {emb:.2f})"))
                     continue
             kept.append(Sentence(claim, cites))
-        # renumber in order of first citation
-        order: list[int] = []
-        for s in kept:
-            for n in s.cites:
-                if n not in order:
-                    order.append(n)
-        new = {old: i + 1 for i, old in enumerate(order)}
-        for s in kept:
-            s.cites = [new[n] for n in s.cites]
-        cited = [Passage(new[old], by_n[old].hit) for old in order]
-        return kept, removed, cited
+        return kept, removed, renumber(kept, by_n)
+
+
+def renumber(kept: list[Sentence], by_n: dict[int, Passage]) -> list[Passage]:
+    """Renumber the sentences' citations in order of first citation; -> the cited passages in the new order."""
+    order: list[int] = []
+    for s in kept:
+        for n in s.cites:
+            if n not in order:
+                order.append(n)
+    new = {old: i + 1 for i, old in enumerate(order)}
+    for s in kept:
+        s.cites = [new[n] for n in s.cites]
+    return [Passage(new[old], by_n[old].hit) for old in order]
 
 
 def render(sentences: list[Sentence]) -> str:

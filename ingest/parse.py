@@ -49,11 +49,13 @@ def parse_file(path: Path, rel_path: str, catalog: dict[str, dict[str, Any]], ke
         raise IngestError("no text left after cleaning")
     meta = resolve_meta(rel_path, text, catalog)
     doc_id = doc_id_for(key or rel_path)
-    chunks = chunk_document(text, meta, doc_id, pm, count, max_tokens, regulation=meta.doc_type in REGULATION_TYPES)
+    warnings: list[str] = []
+    chunks = chunk_document(text, meta, doc_id, pm, count, max_tokens, regulation=meta.doc_type in REGULATION_TYPES,
+                            warnings=warnings)
     if not chunks:
         raise IngestError("no passages could be extracted")
     return ParsedDocument(meta=meta, doc_id=doc_id, sha256=hashlib.sha256(data).hexdigest(), size=len(data),
-                          pages=pages, chunks=chunks, fmt=fmt)
+                          pages=pages, chunks=chunks, fmt=fmt, warnings=warnings)
 
 
 def parse_structured(path: Path, rel_path: str, catalog: dict[str, dict[str, Any]], fmt: str, data: bytes,

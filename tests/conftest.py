@@ -13,6 +13,9 @@ os.environ["TOKENIZERS_PARALLELISM"] = "false"
 # Tests must not pick up a developer's GUGUS_* configuration (a server URL, another embedder ...).
 for _k in [k for k in os.environ if k.startswith("GUGUS_")]:
     del os.environ[_k]
+# The default writer is the local model; tests use the extractive generator unless they ask for another (the fake
+# writer of answer_helpers, or the real model in the tests marked `llm`).
+os.environ["GUGUS_GENERATOR"] = "extractive"
 
 import pytest  # noqa: E402
 
@@ -24,6 +27,7 @@ def _no_gugus_env(monkeypatch, tmp_path):
     """Each test starts without GUGUS_* variables and outside the repo (no stray .env, no ./data)."""
     for k in [k for k in os.environ if k.startswith("GUGUS_")]:
         monkeypatch.delenv(k, raising=False)
+    monkeypatch.setenv("GUGUS_GENERATOR", "extractive")
     monkeypatch.chdir(tmp_path)
 
 
