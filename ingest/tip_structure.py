@@ -23,7 +23,7 @@ _BULLET = re.compile(r"(?m)^\s*(?:[-•*·]|\d{1,2}[.)])\s+")
 
 
 def split_recommendations(body: str) -> list[str]:
-    """The recommendations of a section body: bulleted lines, else semicolon-separated clauses."""
+    """The recommendations of a section body: bulleted lines, else semicolon-separated clauses (as written)."""
     body = body.strip()
     if not body:
         return []
@@ -35,7 +35,7 @@ def split_recommendations(body: str) -> list[str]:
     for p in parts:
         p = re.sub(r"\s+", " ", p).strip().rstrip(";").strip()
         if re.search(r"[A-Za-z]{3}", p):
-            out.append(p[0].upper() + p[1:])
+            out.append(p)  # verbatim (a clause after ';' keeps its lower-case start): passages are quoted as written
     return out
 
 

@@ -31,8 +31,8 @@ def test_2018_excerpt_keeps_three_recommendations_as_passages():
     assert [c.section for c in recs] == [f"TIP 2018 (Intro + Recommendations) > RECOMMENDATIONS FOR INDONESIA > {n}"
                                          for n in (1, 2, 3)]
     assert recs[0].text.startswith("Investigate, prosecute, and convict corrupt public officials")
-    assert recs[1].text.startswith("Amend the 2007 law to remove the required demonstration of force")
-    assert recs[2].text.startswith("Increase efforts to effectively monitor labor recruitment agencies")
+    assert recs[1].text.startswith("amend the 2007 law to remove the required demonstration of force")
+    assert recs[2].text.startswith("increase efforts to effectively monitor labor recruitment agencies")
     prose = [c for c in doc.chunks if c.kind == "prose"]
     assert prose and not any("RECOMMENDATIONS" in c.text or "Amend the 2007" in c.text for c in prose)
     assert [c.ordinal for c in doc.chunks] == list(range(len(doc.chunks)))
@@ -43,7 +43,7 @@ def test_2018_excerpt_keeps_three_recommendations_as_passages():
 
 def test_split_recommendations_bullets_and_semicolons():
     assert split_recommendations("Vigorously investigate cases; train officials;\nincrease shelters.") == [
-        "Vigorously investigate cases", "Train officials", "Increase shelters."]
+        "Vigorously investigate cases", "train officials", "increase shelters."]
     assert split_recommendations("* Increase investigations.\n* Train judges.\n* Fund shelters.") == [
         "Increase investigations.", "Train judges.", "Fund shelters."]
 
