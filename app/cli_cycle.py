@@ -126,9 +126,10 @@ def recommendations_cmd(ctx, report, period_text, as_json) -> None:
     for rec in r.recommendations:
         c = colour[rec.status]
         base.out.print(f"{rec.n}. [{c}]{rec.status}[/{c}] ({', '.join(rec.agencies) or '-'}) {escape(rec.text)}")
-        for h in rec.citations[:3]:
-            s = h.source()
-            base.out.print(f"     [dim]{escape(s['path'])} {escape(s.get('section') or '')}[/dim]")
+        for c in rec.citations[:3]:
+            s = c.hit.source()
+            base.out.print(f"     [dim]{c.share:.0%} of the terms: {escape(s['path'])} "
+                           f"{escape(s.get('section') or '')}[/dim]")
 
 
 def register(cli: click.Group) -> None:

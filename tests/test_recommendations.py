@@ -104,6 +104,9 @@ def test_recommendations_cli_json_contract(rec_env):
     r = CliRunner().invoke(cli, ["--data-dir", data, "recommendations", "--report", "TIP 2018 (Intro + Recommendations)",
                                  "--json"])
     assert r.exit_code == 0 and json.loads(r.output)["report"]["path"] == TIP18
+    r = CliRunner().invoke(cli, ["--data-dir", data, "recommendations", "--period", "2026"])
+    assert r.exit_code == 0, r.output
+    assert "2. addressed" in r.output and "notulen/rapat_rekomendasi_2025.md" in r.output
     r = CliRunner().invoke(cli, ["--data-dir", data, "recommendations", "--report", "TIP 1999"])
     assert r.exit_code == 1 and "no TIP Report 'TIP 1999'" in r.output
 
