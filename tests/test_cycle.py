@@ -173,7 +173,7 @@ def test_two_agencies_claiming_one_item_with_different_values_conflict(tmp_path)
         "polri.csv": {"title": "Polri (sintetis)", "doc_type": "agency_submission", "agency": "Polri",
                       "period": 2026, "date": "2026-01-05"},
         "kejaksaan.csv": {"title": "Kejaksaan (sintetis)", "doc_type": "agency_submission", "agency": "Kejaksaan",
-                          "period": 2026, "date": "2026-01-06"}})
+                          "period": 2026}})  # no date: received = when it was ingested
     g = Gugus(Settings(data_dir=tmp_path / "data"))
     try:
         assert not g.ingest([root]).failed
@@ -184,6 +184,13 @@ def test_two_agencies_claiming_one_item_with_different_values_conflict(tmp_path)
         assert {(v["agency"], v["value"]) for v in pol.values(b.deadline)} == {("Polri", 123), ("Kejaksaan", 150)}
         assert {(v["agency"], v["value"]) for v in kej.values(b.deadline)} == {("Polri", 123), ("Kejaksaan", 150)}
         assert _entry(b, "Polri", "prosecution.suspects").status == "missing"
+        import datetime as dt
+
+        kv = next(v for v in kej.values(b.deadline) if v["agency"] == "Kejaksaan")
+        assert (kv["received"], kv["received_basis"], kv["late"]) == (dt.date.today().isoformat(), "ingest time",
+                                                                      dt.date.today().isoformat() > "2026-01-31")
+        pv = next(v for v in kej.values(b.deadline) if v["agency"] == "Polri")
+        assert (pv["received"], pv["received_basis"], pv["late"]) == ("2026-01-05", "document date", False)
     finally:
         g.close()
 
