@@ -15,7 +15,7 @@ import json
 import re
 from typing import Any
 
-from ..index.period import parse_period
+from ..index.period import Period, parse_period
 from . import figures as F
 
 SKIP_COLUMNS = re.compile(r"^(?:no\.?|nomor|no urut|kode|code|id|tahun|year|tanggal|tgl|date|bulan|month|"
@@ -59,7 +59,27 @@ def _counted(labels: str) -> str | None:
     return best[1] if best else None
 
 
-def _period(meta: dict[str, Any], labels: str):
+_YEAR_LABEL = re.compile(r"((?:19|20)\d\d)(?:\s*[-–/]\s*((?:19|20)?\d\d))?")
+
+
+def _label_period(label: str):
+    """A column or row labelled by a year ("2024") or a year range ("2023-2025"): that calendar span."""
+    m = _YEAR_LABEL.fullmatch(label.strip())
+    if not m:
+        return None
+    a = m.group(1)
+    b = m.group(2) or a
+    b = b if len(b) == 4 else a[:2] + b
+    if b < a:
+        return None
+    return Period(f"{a}-01-01", f"{b}-12-31", a if a == b else f"{a}–{b}")
+
+
+def _period(meta: dict[str, Any], labels: str, column: str = "", row_label: str = ""):
+    for lab in (column, row_label):  # a year column or row is the cell's own period, whatever the tag says
+        p = _label_period(lab) if lab else None
+        if p:
+            return p, "stated year"
     if meta.get("period"):
         try:
             return parse_period(str(meta["period"])), "submission period"
@@ -88,7 +108,7 @@ def table_figures(text: str, meta: dict[str, Any], chunk_id: str = "") -> list[F
         value = _number(cell.get("value"), lang)
         if value is None or (label and str(cell.get("value")) == label):
             continue
-        labels = f"{column} {label}".strip()
+        labels = f"{column if not _label_period(column) else ''} {label}".strip()
         if _PERCENT.search(labels) or (isinstance(cell.get("value"), str) and cell["value"].strip().endswith("%")):
             unit, counted = "persen", "persen"
         elif _USD.search(labels) or _MONEY.search(labels):
@@ -96,12 +116,13 @@ def table_figures(text: str, meta: dict[str, Any], chunk_id: str = "") -> list[F
             counted = F._first(F._MONEY_RE, labels) or "uang"
         else:
             unit = "jumlah"
-            counted = _counted(column) or _counted(label) or column.lower() or "jumlah"
+            counted = _counted(column) or _counted(label) or _counted(title) or \
+                (column.lower() if not _label_period(column) else label.lower()) or "jumlah"
         action = F._first(F._ACTION_RE, labels)
         if counted in F._NOUN_ACTION:
             counted, action = F._NOUN_ACTION[counted][0], action or F._NOUN_ACTION[counted][1]
         qualifiers = [q for q in F._qualifiers(labels) if q != counted]
-        period, basis = _period(meta, f"{labels} {title}")
+        period, basis = _period(meta, f"{labels} {title}", column, label)
         out.append(F.Figure(
             value=value, unit=unit, counted=counted, text=f"{label + ' — ' if label else ''}{column}: {cell.get('value')}",
             sentence=text, chunk_id=chunk_id, path=meta.get("path", ""), title=meta.get("title", ""),

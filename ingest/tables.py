@@ -105,9 +105,19 @@ def _is_text(v: Any) -> bool:
     return isinstance(v, str) and not re.fullmatch(r"[\d.,\s%-]+", v)
 
 
+_YEAR = re.compile(r"(?:19|20)\d\d(?:\s*[-–/]\s*(?:19|20)?\d\d)?")
+
+
+def _year_header(filled: list[Any]) -> bool:
+    """"Kegiatan | 2024 | 2025": a label, then years (or "2024-2025") as column headings."""
+    return _is_text(filled[0]) and all(isinstance(v, (str, int)) and _YEAR.fullmatch(str(v).strip())
+                                       for v in filled[1:])
+
+
 def build_sheet(name: str, grid: list[list[Any]], formulas: dict[tuple[int, int], str] | None = None) -> Sheet:
     """A sheet from its grid of values (grid[r][c], 0-based; None = empty). The header is the first row with at
-    least two filled cells, most of them text; single-cell rows above it are the sheet's title."""
+    least two filled cells, most of them text (or a label followed by years: "Kegiatan | 2024 | 2025"); single-cell
+    rows above it are the sheet's title."""
     formulas = formulas or {}
     sheet = Sheet(name)
     header_i = None
@@ -121,7 +131,7 @@ def build_sheet(name: str, grid: list[list[Any]], formulas: dict[tuple[int, int]
         if len(distinct) == 1 and _is_text(filled[0]):  # one cell, or one value merged across the row: a title
             title.append(distinct[0])
             continue
-        if len(filled) >= 2 and sum(_is_text(v) for v in filled) * 2 >= len(filled):
+        if len(filled) >= 2 and (sum(_is_text(v) for v in filled) * 2 >= len(filled) or _year_header(filled)):
             header_i, data_start = i, i + 1
             break
         if len(filled) == 1 and _is_text(filled[0]):

@@ -281,3 +281,30 @@ def test_chart_series_and_heatmap(cycle_env):
     assert series(figs, "no such measure").empty
     html = heatmap_html(coverage(cycle_env, P2026))
     assert "<table class='gugus-heatmap'>" in html and ">Polri<" in html and "gugus-gap" in html
+
+
+def test_year_columns_are_the_cells_own_periods(tmp_path):
+    """A table with years as column headings: each cell's period is its column's year, not the submission tag."""
+    import openpyxl
+
+    from gugus.app.table_figures import table_figures
+    from gugus.ingest.parse import parse_file
+
+    p = tmp_path / "kemenpppa_korban.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Korban TPPO menurut bentuk eksploitasi (DATA UJI SINTETIS)"])
+    ws.append(["Bentuk eksploitasi", 2024, 2025])
+    ws.append(["Eksploitasi seksual", 30, 41])
+    ws.append(["Kerja paksa", 12, 19])
+    wb.save(p)
+    doc = parse_file(p, p.name, {p.name: {"title": "x", "agency": "KemenPPPA", "period": 2026,
+                                          "doc_type": "agency_submission"}})
+    row = doc.chunks[0]
+    assert row.text == "Bentuk eksploitasi: Eksploitasi seksual | 2024: 30 | 2025: 41"
+    from gugus.index.store import chunk_metadata
+
+    figs = table_figures(row.text, chunk_metadata(row, doc.meta), row.id)
+    assert [(f.value, f.counted, f.qualifiers, str(f.period), f.period_basis, f.cell) for f in figs] == [
+        (30, "korban", ["eksploitasi seksual"], "2024", "stated year", "B3"),
+        (41, "korban", ["eksploitasi seksual"], "2025", "stated year", "C3")]
