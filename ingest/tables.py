@@ -19,7 +19,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import json
 import re
 import zipfile
 from dataclasses import asdict, dataclass, field
@@ -30,6 +29,7 @@ from .types import Chunk, DocMeta, IngestError
 TABLE_FORMATS = ("xlsx", "csv")
 MAX_WARN_CELLS = 5  # cell references listed per warning before "..."
 CSV_DELIMITERS = ",;\t|"
+CSV_SNIFF_CHARS = 20000  # the delimiter is sniffed from the start of the file
 
 
 @dataclass
@@ -252,7 +252,7 @@ def _csv_value(s: str) -> Any:
 
 def read_csv_table(text: str, name: str) -> TableFile:
     """A CSV (delimiter sniffed among , ; tab |) as one sheet named after the file."""
-    sample = text[:20000]
+    sample = text[:CSV_SNIFF_CHARS]
     try:
         dialect = csv.Sniffer().sniff(sample, delimiters=CSV_DELIMITERS)
     except csv.Error:
@@ -319,6 +319,3 @@ def table_chunks(tf: TableFile, meta: DocMeta, doc_id: str, count, max_tokens: i
                                     context=" ".join(x for x in (meta.title, sheet.title) if x), table=record))
     return chunks
 
-
-def table_json(record: dict[str, Any] | None) -> str | None:
-    return json.dumps(record, ensure_ascii=False, sort_keys=True) if record else None
