@@ -308,3 +308,17 @@ def test_year_columns_are_the_cells_own_periods(tmp_path):
     assert [(f.value, f.counted, f.qualifiers, str(f.period), f.period_basis, f.cell) for f in figs] == [
         (30, "korban", ["eksploitasi seksual"], "2024", "stated year", "B3"),
         (41, "korban", ["eksploitasi seksual"], "2025", "stated year", "C3")]
+
+
+def test_board_and_letters_respect_access(cycle_env, tmp_path):
+    """The Polri workbook is 'internal': for a reader who sees public documents only (user None) the board has the
+    public CSV alone (late, no conflict), and the letter cites nothing from the workbook."""
+    from gugus.app.requests_docx import letters
+
+    public = cycle_env.filters_for(None, None)
+    b = board(cycle_env, P2026, "2026-01-31", public)
+    inv = _entry(b, "Polri", "prosecution.investigations")
+    assert inv.status == "late" and {v["source"]["path"] for v in inv.values(b.deadline)} == {CONFLICT_CSV}
+    assert _entry(b, "Polri", "prosecution.suspects").status == "missing"
+    polri = next(lt for lt in letters(cycle_env, P2026, "2026-01-31", public) if lt.agency == "Polri")
+    assert {f.path for c in polri.covered for f in c.figures} == {CONFLICT_CSV}
