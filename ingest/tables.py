@@ -114,6 +114,16 @@ def _year_header(filled: list[Any]) -> bool:
                                        for v in filled[1:])
 
 
+def _sub_header(hdr: list[Any], sub: list[Any]) -> bool:
+    """A second header row: only text, nothing under the label column, and under a header that repeats (a merged
+    cell) or is empty."""
+    cells = [(j, v) for j, v in enumerate(sub) if v is not None]
+    if not cells or (sub and sub[0] is not None) or not all(_is_text(v) for _, v in cells):
+        return False
+    repeated = {str(v) for v in hdr if v is not None and sum(str(x) == str(v) for x in hdr) > 1}
+    return any(j >= len(hdr) or hdr[j] is None or str(hdr[j]) in repeated for j, _ in cells)
+
+
 def build_sheet(name: str, grid: list[list[Any]], formulas: dict[tuple[int, int], str] | None = None) -> Sheet:
     """A sheet from its grid of values (grid[r][c], 0-based; None = empty). The header is the first row with at
     least two filled cells, most of them text (or a label followed by years: "Kegiatan | 2024 | 2025"); single-cell
@@ -146,6 +156,13 @@ def build_sheet(name: str, grid: list[list[Any]], formulas: dict[tuple[int, int]
         hdr = grid[header_i]
         sheet.headers = [str(hdr[j]).strip() if j < len(hdr) and hdr[j] is not None else col_letter(j + 1)
                          for j in range(width)]
+        sub = grid[data_start] if data_start < len(grid) else []
+        if _sub_header(hdr, sub):  # "Jumlah korban" merged over "Laki-laki | Perempuan": one label per column
+            sheet.headers = [" — ".join(dict.fromkeys(x for x in (
+                str(hdr[j]).strip() if j < len(hdr) and hdr[j] is not None else "",
+                str(sub[j]).strip() if j < len(sub) and sub[j] is not None else "") if x)) or col_letter(j + 1)
+                for j in range(width)]
+            data_start += 1
     else:
         sheet.headers = [col_letter(j + 1) for j in range(width)]
     for i in range(data_start, len(grid)):

@@ -145,3 +145,29 @@ def test_ingest_summary_names_damage_and_search_cites_sheet_and_row(tmp_path):
     assert hit["sheet"] in ("Penegakan Hukum", "Pelatihan") and isinstance(hit["row"], int)
     r = CliRunner().invoke(cli, ["--data-dir", str(data), "ingest", str(root)])
     assert "unchanged" in r.output
+
+
+def test_merged_header_over_sub_headers(tmp_path):
+    """"Jumlah korban" merged over "Laki-laki | Perempuan": each column is labelled by both rows."""
+    import openpyxl
+
+    p = tmp_path / "korban_provinsi.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Provinsi", "Jumlah korban", None])
+    ws.append([None, "Laki-laki", "Perempuan"])
+    ws.append(["Jawa Barat (sintetis)", 11, 23])
+    ws.merge_cells("B1:C1")
+    wb.save(p)
+    doc = parse_file(p, p.name, {})
+    (row,) = doc.chunks
+    assert row.text == ("Provinsi: Jawa Barat (sintetis) | Jumlah korban — Laki-laki: 11 | "
+                        "Jumlah korban — Perempuan: 23")
+    assert row.table["row"] == 3 and row.table["header_row"] == 1
+    assert doc.warnings == ["sheet 'Sheet': merged cells B1:C1; the merged value is repeated in each cell of the range"]
+    from gugus.app.table_figures import table_figures
+    from gugus.index.store import chunk_metadata
+
+    figs = table_figures(row.text, chunk_metadata(row, doc.meta), row.id)
+    assert [(f.value, f.counted, f.qualifiers, f.cell) for f in figs] == [(11, "korban", ["laki-laki"], "B3"),
+                                                                          (23, "korban", ["perempuan"], "C3")]
