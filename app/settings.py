@@ -73,6 +73,10 @@ class Settings(BaseSettings):
     session_hours: float = Field(12, gt=0, description="a web login lasts this long")
     ui_concurrency: int = Field(4, ge=1, le=64, description="web requests (questions, drafts) answered at once")
 
+    # web hardening (app/webauth.py; issue 10)
+    allowed_hosts: str = Field("", description="comma-separated Host names the web UI answers besides loopback "
+                               "(login mode only; '*' = any); needed to serve on 0.0.0.0")
+
     # the TIP cycle (app/cycle.py, app/requests_docx.py, app/recommendations.py)
     cycle_deadline: str = Field("01-31", description="submission deadline: MM-DD in the year the period ends, an ISO "
                                                      "date, or empty for none")

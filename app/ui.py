@@ -390,6 +390,14 @@ def serve(g, host: str = "127.0.0.1", port: int = 7860) -> None:
         raise SystemExit(f"Refusing to serve on {host}: there are no users, and without users Gugus runs without "
                          f"login, which is only allowed on 127.0.0.1. Add users first (gugus users add NAME --role "
                          f"admin|editor|reader; stored in {g.settings.users_path}), or serve on 127.0.0.1.")
+    from .webauth import allowed_host_names
+
+    if host in ("0.0.0.0", "::", "") and not allowed_host_names(g.settings.allowed_hosts):
+        raise SystemExit(f"Refusing to serve on {host}: set GUGUS_ALLOWED_HOSTS to the names and addresses officers "
+                         "use to reach this server (e.g. GUGUS_ALLOWED_HOSTS=gugus.example.go.id,10.0.0.5), or '*' "
+                         "to accept any Host header. Requests naming any other host are refused (DNS rebinding).")
+    if not local and host not in ("0.0.0.0", "::", ""):  # the address it listens on is a name officers may use
+        g.settings.allowed_hosts = ",".join(x for x in (g.settings.allowed_hosts, host) if x)
     if users:
         print(f"Login required: {len(users)} users in {g.settings.users_path}.", flush=True)
     elif g.users.exists():

@@ -22,6 +22,7 @@ import html
 import json
 import logging
 import os
+import re
 import secrets
 import tempfile
 import threading
@@ -47,6 +48,26 @@ LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 def is_loopback(host: str) -> bool:
     return host in LOOPBACK_HOSTS or host.startswith("127.")
+
+
+_IPV4 = re.compile(r"127(\.\d{1,3}){3}")
+
+
+def host_name(header: str) -> str:
+    """The name of a Host header without its port, lower case ('[::1]:7860' -> '::1')."""
+    h = (header or "").strip().lower()
+    if h.startswith("["):
+        return h[1:h.index("]")] if "]" in h else h
+    return h.rsplit(":", 1)[0] if h.count(":") == 1 else h
+
+
+def loopback_name(name: str) -> bool:
+    """A Host name that can only mean this machine: localhost, ::1, 127.x.y.z (not '127.0.0.1.evil.example')."""
+    return name in ("localhost", "::1") or bool(_IPV4.fullmatch(name))
+
+
+def allowed_host_names(setting: str) -> set[str]:
+    return {host_name(x) for x in (setting or "").split(",") if x.strip()}
 
 
 class Sessions:
@@ -173,7 +194,15 @@ class LoginGate:
         # Removing the last user or the file later never switches the login off.
         self.require_login = require_login or g.users.exists()
         self.sessions = Sessions(3600 * g.settings.session_hours, g.settings.data_dir / SESSIONS_FILE)
+        self.allowed_hosts = allowed_host_names(getattr(g.settings, "allowed_hosts", ""))
         self.throttle = Throttle()
+
+    def host_ok(self, header: str) -> bool:
+        """DNS rebinding guard: without login only loopback names; with login also GUGUS_ALLOWED_HOSTS ('*': any)."""
+        name = host_name(header)
+        if loopback_name(name):
+            return True
+        return self.login_required() and ("*" in self.allowed_hosts or name in self.allowed_hosts)
 
     def login_required(self) -> bool:
         return self.require_login
@@ -282,6 +311,16 @@ class LoginMiddleware:
         self.app, self.gate = app, gate
 
     async def __call__(self, scope, receive, send):
+        if scope["type"] in ("http", "websocket"):
+            host = next((v.decode("latin-1") for k, v in scope.get("headers") or [] if k.lower() == b"host"), "")
+            if not self.gate.host_ok(host):
+                if scope["type"] == "websocket":
+                    await send({"type": "websocket.close", "code": 1008})
+                    return
+                body = json.dumps({"error": f"unknown host '{host_name(host)}' (allowed: loopback names"
+                                   + (", GUGUS_ALLOWED_HOSTS" if self.gate.login_required() else "") + ")"}).encode()
+                await _send(send, 400, body, [(b"content-type", b"application/json")])
+                return
         if scope["type"] not in ("http", "websocket") or scope.get("path") in OPEN_PATHS \
                 or self.gate.user_for_scope(scope) is not None:
             await self.app(scope, receive, send)

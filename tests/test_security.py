@@ -198,3 +198,49 @@ def test_sessions_survive_a_restart(lone):
         httpx.get(base + "/logout", cookies={"gugus_session": token}, timeout=30)
     with serve_in_thread(build_app(g)) as (base, started):
         assert httpx.get(base + "/config", cookies={"gugus_session": token}, timeout=30).status_code == 401
+
+
+# ------------------------------------------------------------------------------------------------ item 7
+def test_host_header_checked(lone):
+    """DNS rebinding: a page on another name that resolves to 127.0.0.1 must not read the single-user server.
+    Without login only loopback names are accepted; with login, loopback and GUGUS_ALLOWED_HOSTS."""
+    from gugus.app.ui import build_app
+    from helpers import serve_in_thread
+
+    g = lone
+    g.settings.users_path.unlink()  # the single-user mode
+    with serve_in_thread(build_app(g)) as (base, started):
+        port = base.rsplit(":", 1)[1]
+        assert httpx.get(base + "/config", timeout=30).status_code == 200
+        for host in (f"localhost:{port}", f"127.0.0.1:{port}", "localhost"):
+            assert httpx.get(base + "/config", headers={"host": host}, timeout=30).status_code == 200, host
+        for host in (f"evil.example:{port}", "rebind.attacker.test", f"127.0.0.1.evil.example:{port}"):
+            r = httpx.get(base + "/config", headers={"host": host}, timeout=30)
+            assert r.status_code == 400 and "host" in r.text.lower(), (host, r.status_code)
+            r = httpx.get(base + "/gradio_api/info", headers={"host": host}, timeout=30)
+            assert r.status_code == 400, host
+    g.users.add("solo", "reader", "solo-pass-1")
+    g.settings.allowed_hosts = "gugus.example, 10.1.2.3"
+    with serve_in_thread(build_app(g)) as (base, started):
+        port = base.rsplit(":", 1)[1]
+        with httpx.Client(base_url=base, timeout=30) as c:
+            assert c.post("/login", data={"username": "solo", "password": "solo-pass-1"}).status_code == 200
+            assert c.get("/config", headers={"host": f"gugus.example:{port}"}).status_code == 200
+            assert c.get("/config", headers={"host": "10.1.2.3"}).status_code == 200
+            assert c.get("/config", headers={"host": "evil.example"}).status_code == 400
+            assert c.post("/login", headers={"host": "evil.example"},
+                          data={"username": "solo", "password": "solo-pass-1"}).status_code == 400
+
+
+def test_wildcard_bind_needs_allowed_hosts(lone, monkeypatch):
+    """Serving on 0.0.0.0 without GUGUS_ALLOWED_HOSTS refuses to start, with a message that names the setting."""
+    import uvicorn
+
+    from gugus.app.ui import serve
+
+    def never(*a, **k):
+        raise AssertionError("started serving")
+
+    monkeypatch.setattr(uvicorn, "run", never)
+    with pytest.raises(SystemExit, match="GUGUS_ALLOWED_HOSTS"):
+        serve(lone, host="0.0.0.0", port=1)
