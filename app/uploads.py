@@ -1,8 +1,9 @@
 """Checks on files uploaded in the web UI, before they are copied into ``<data dir>/uploads`` and ingested.
 
-Each file must: have a supported extension (pdf, docx, md/markdown, txt); be at most the size limit
-(GUGUS_UPLOAD_MAX_MB); have content matching its extension (``%PDF-`` for PDF, a zip holding
-``word/document.xml`` for DOCX, valid UTF-8 without NUL bytes for text); and not be a copy (same sha256) of a
+Each file must: have a supported extension (pdf, docx, md/markdown, txt, xlsx, csv, html/htm); be at most the size
+limit (GUGUS_UPLOAD_MAX_MB); have content matching its extension (``%PDF-`` for PDF, a zip holding
+``word/document.xml`` for DOCX or ``xl/workbook.xml`` for XLSX, valid UTF-8 without NUL bytes for text, CSV and
+HTML); and not be a copy (same sha256) of a
 document already ingested or of an earlier file of the same upload. Its name is reduced to a safe base name (no
 directories, no leading dots, only letters, digits, ``._-``); a different file that already has that name is
 never overwritten (the new one gets a ``-<sha8>`` suffix).
@@ -104,7 +105,15 @@ def content_problem(data: bytes, ext: str) -> str | None:
         except zipfile.BadZipFile:
             return "not a DOCX (damaged zip file)"
         return None
-    if fmt in ("md", "txt"):
+    if fmt == "xlsx":  # agency submissions (ingest/tables.py)
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as z:
+                if "xl/workbook.xml" not in z.namelist():
+                    return "not an XLSX workbook (no xl/workbook.xml in the zip)"
+        except zipfile.BadZipFile:
+            return "not an XLSX workbook (damaged zip file)"
+        return None
+    if fmt in ("md", "txt", "csv", "html"):
         if b"\x00" in data:
             return "not a text file (contains NUL bytes)"
         try:
@@ -112,7 +121,7 @@ def content_problem(data: bytes, ext: str) -> str | None:
         except UnicodeDecodeError as e:
             return f"not UTF-8 text (invalid byte at offset {e.start})"
         return None
-    return f"unsupported file type '{ext or '(none)'}' (supported: pdf, docx, md, txt)"
+    return f"unsupported file type '{ext or '(none)'}' (supported: {', '.join(dict.fromkeys(SUPPORTED.values()))})"
 
 
 def _write_catalog(upload_dir: Path, entries: dict[str, dict]) -> None:
@@ -142,7 +151,8 @@ def stage_uploads(files: list[tuple[Path, str]], upload_dir: Path, max_bytes: in
             ext = "." + name.rsplit(".", 1)[1] if name else ""
             if not name or ext not in SUPPORTED:
                 staged.outcomes.append(UploadOutcome(shown, "rejected", f"unsupported file name or type "
-                                                     f"'{shown}' (supported: pdf, docx, md, txt)"))
+                                                     f"'{shown}' (supported: "
+                                                     f"{', '.join(dict.fromkeys(SUPPORTED.values()))})"))
                 continue
             size = src.stat().st_size
             if size > max_bytes:

@@ -109,3 +109,18 @@ def test_figures_tab_keeps_statutory_penalties_apart(tmp_path):
     assert measure["value"] == "korban (penanganan)" and ["korban (penanganan)"] * 2 in measure["choices"]
     assert chart["columns"] == ["period", "value", "source"] and chart["mark"] == "bar"
     assert ["2023–2025", 4320.0] == chart["data"][0][:2]
+
+
+def test_library_upload_accepts_workbooks_csv_and_html(tmp_path):
+    from gugus.app.uploads import content_problem, stage_uploads
+
+    x = polri_xlsx(tmp_path / "in" / "polri.xlsx", broken_sheet=False)
+    page = tmp_path / "in" / "berita.html"
+    page.write_text("<html><body><article><p>Rapat koordinasi TPPO.</p></article></body></html>", encoding="utf-8")
+    fake = tmp_path / "in" / "fake.xlsx"
+    fake.write_bytes(b"PK\x03\x04 not a workbook")
+    staged = stage_uploads([(x, x.name), (page, page.name), (fake, fake.name)], tmp_path / "up", 10 * 2**20, {})
+    assert [o.status for o in staged.outcomes] == ["accepted", "accepted", "rejected"]
+    assert "not an XLSX workbook" in staged.outcomes[2].reason
+    assert content_problem(b"a;b\n1;2\n", ".csv") is None and "UTF-8" in content_problem(b"\xe9;b\n", ".csv")
+    assert "supported: pdf, docx, md, txt, xlsx, csv, html" in content_problem(b"x", ".exe")
