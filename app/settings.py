@@ -76,6 +76,12 @@ class Settings(BaseSettings):
     # web hardening (app/webauth.py; issue 10)
     allowed_hosts: str = Field("", description="comma-separated Host names the web UI answers besides loopback "
                                "(login mode only; '*' = any); needed to serve on 0.0.0.0")
+    trusted_proxies: str = Field("", description="comma-separated proxy addresses whose X-Forwarded-For is believed; "
+                                 "unset = none (the client address is the TCP peer)")
+    login_max_failures: int = Field(5, ge=1, description="wrong passwords for one name from one address ...")
+    login_addr_max_failures: int = Field(30, ge=1, description="... or for any names from one address ...")
+    login_failure_window_s: float = Field(300, gt=0, description="... within this window, before logins from "
+                                          "there are refused (HTTP 429) for the rest of it")
 
     # the TIP cycle (app/cycle.py, app/requests_docx.py, app/recommendations.py)
     cycle_deadline: str = Field("01-31", description="submission deadline: MM-DD in the year the period ends, an ISO "

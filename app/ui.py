@@ -414,4 +414,7 @@ def serve(g, host: str = "127.0.0.1", port: int = 7860) -> None:
           f"({len(docs)} documents; embedder {g.embedder.id}; generator {g.answerer.generator.name} "
           f"{g.answerer.generator.model}" + (f"; reranker {g.reranker.id}" if g.reranker is not None else "") + ")",
           flush=True)
-    uvicorn.run(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=3)
+    from .webauth import server_options
+
+    uvicorn.run(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=3,
+                **server_options(g.settings))

@@ -53,6 +53,13 @@ def is_loopback(host: str) -> bool:
 _IPV4 = re.compile(r"127(\.\d{1,3}){3}")
 
 
+def server_options(settings) -> dict:
+    """uvicorn options of `gugus serve`: X-Forwarded-For is believed only from GUGUS_TRUSTED_PROXIES (uvicorn's own
+    default trusts it from 127.0.0.1, which let any local client pick its address for the login throttle)."""
+    proxies = [x.strip() for x in (getattr(settings, "trusted_proxies", "") or "").split(",") if x.strip()]
+    return {"proxy_headers": bool(proxies), "forwarded_allow_ips": ",".join(proxies) if proxies else ""}
+
+
 def host_name(header: str) -> str:
     """The name of a Host header without its port, lower case ('[::1]:7860' -> '::1')."""
     h = (header or "").strip().lower()
@@ -147,23 +154,31 @@ class Sessions:
 
 
 class Throttle:
-    """Counts recent login failures per key (user name, client address)."""
+    """Counts recent login failures per key; a key is blocked after `limits[kind]` failures within `window_s`.
+    Keys: ``pair:<name>@<address>`` (one name from one address, the tight limit) and ``addr:<address>`` (any names
+    from one address, a looser one against password spraying). One name's failures never block other users."""
 
-    def __init__(self) -> None:
+    def __init__(self, max_pair: int = MAX_FAILURES, max_addr: int = 6 * MAX_FAILURES,
+                 window_s: float = FAILURE_WINDOW_S) -> None:
+        self.limits = {"pair": max_pair, "addr": max_addr, "name": max_pair}
+        self.window_s = window_s
         self._fails: dict[str, list[float]] = {}
         self._lock = threading.Lock()
+
+    def _limit(self, key: str) -> int:
+        return self.limits.get(key.split(":", 1)[0], self.limits["pair"])
 
     def blocked(self, *keys: str) -> bool:
         now = time.time()
         with self._lock:
-            return any(len([t for t in self._fails.get(k, []) if now - t < FAILURE_WINDOW_S]) >= MAX_FAILURES
+            return any(len([t for t in self._fails.get(k, []) if now - t < self.window_s]) >= self._limit(k)
                        for k in keys)
 
     def fail(self, *keys: str) -> None:
         now = time.time()
         with self._lock:
             for k in keys:
-                self._fails[k] = [t for t in self._fails.get(k, []) if now - t < FAILURE_WINDOW_S] + [now]
+                self._fails[k] = [t for t in self._fails.get(k, []) if now - t < self.window_s] + [now]
 
     def clear(self, *keys: str) -> None:
         with self._lock:
@@ -195,7 +210,10 @@ class LoginGate:
         self.require_login = require_login or g.users.exists()
         self.sessions = Sessions(3600 * g.settings.session_hours, g.settings.data_dir / SESSIONS_FILE)
         self.allowed_hosts = allowed_host_names(getattr(g.settings, "allowed_hosts", ""))
-        self.throttle = Throttle()
+        st = g.settings
+        self.throttle = Throttle(getattr(st, "login_max_failures", MAX_FAILURES),
+                                 getattr(st, "login_addr_max_failures", 6 * MAX_FAILURES),
+                                 getattr(st, "login_failure_window_s", FAILURE_WINDOW_S))
 
     def host_ok(self, header: str) -> bool:
         """DNS rebinding guard: without login only loopback names; with login also GUGUS_ALLOWED_HOSTS ('*': any)."""
@@ -267,8 +285,9 @@ class LoginGate:
             name, password = str(form.get("username") or ""), str(form.get("password") or "")
             nxt = _safe_next(str(form.get("next") or "/"))
             browser = "text/html" in request.headers.get("accept", "")
-            addr = f"addr:{request.client.host if request.client else '?'}"
-            if self.throttle.blocked(f"name:{name}", addr):
+            client = request.client.host if request.client else "?"  # the TCP peer unless a trusted proxy
+            addr, pair = f"addr:{client}", f"pair:{name}@{client}"
+            if self.throttle.blocked(pair, addr):
                 msg = "too many failed logins; try again in a few minutes"
                 return (HTMLResponse(_login_html(nxt, msg), 429) if browser
                         else JSONResponse({"error": msg}, 429))
@@ -279,10 +298,10 @@ class LoginGate:
                 msg = "logins are unavailable: the users file is damaged (see the server log)"
                 return HTMLResponse(_login_html(nxt, msg), 503) if browser else JSONResponse({"error": msg}, 503)
             if user is None:
-                self.throttle.fail(f"name:{name}", addr)
+                self.throttle.fail(pair, addr)
                 msg = "wrong user name or password"
                 return HTMLResponse(_login_html(nxt, msg), 401) if browser else JSONResponse({"error": msg}, 401)
-            self.throttle.clear(f"name:{name}")
+            self.throttle.clear(pair)
             token = self.sessions.create(user.id)
             resp = RedirectResponse(nxt, 303) if browser else JSONResponse({"user": user.name, "role": user.role})
             resp.set_cookie(COOKIE, token, max_age=int(self.sessions.ttl_s), httponly=True, samesite="lax",

@@ -47,9 +47,10 @@ def make_scanned_pdf(path: Path, lines: list[str]) -> Path:
 
 
 @contextmanager
-def serve_in_thread(app, timeout: float = 60):
+def serve_in_thread(app, timeout: float = 60, **config):
     """Serve an ASGI app (e.g. gugus.app.ui.build_app(g)) with uvicorn in a daemon thread on a free loopback port.
-    Yields (base URL, whether it started within `timeout` s); stops the server on exit."""
+    Yields (base URL, whether it started within `timeout` s); stops the server on exit. `config`: more
+    uvicorn.Config options (e.g. gugus.app.webauth.server_options(settings), as `gugus serve` uses)."""
     import socket
     import threading
     import time
@@ -59,7 +60,7 @@ def serve_in_thread(app, timeout: float = 60):
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", **config))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + timeout

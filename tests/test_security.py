@@ -244,3 +244,43 @@ def test_wildcard_bind_needs_allowed_hosts(lone, monkeypatch):
     monkeypatch.setattr(uvicorn, "run", never)
     with pytest.raises(SystemExit, match="GUGUS_ALLOWED_HOSTS"):
         serve(lone, host="0.0.0.0", port=1)
+
+
+# ------------------------------------------------------------------------------------------------ item 10
+def _serve_like_gugus_serve(g):
+    """serve_in_thread with the uvicorn options `gugus serve` uses (proxy headers trusted only when configured)."""
+    from gugus.app.ui import build_app
+    from gugus.app.webauth import server_options
+    from helpers import serve_in_thread
+
+    return serve_in_thread(build_app(g), **server_options(g.settings))
+
+
+def test_forwarded_for_from_loopback_is_not_trusted(lone):
+    """X-Forwarded-For does not give a client a fresh address for the login throttle (uvicorn trusts it from
+    127.0.0.1 by default): wrong passwords for ever new names from one address are throttled all the same."""
+    g = lone
+    g.settings.login_addr_max_failures = 8
+    statuses = []
+    with _serve_like_gugus_serve(g) as (base, started):
+        assert started
+        for i in range(10):
+            r = httpx.post(base + "/login", data={"username": f"ghost{i}", "password": "wrong-password"},
+                           headers={"x-forwarded-for": f"10.9.8.{i}", "x-real-ip": f"10.9.8.{i}"}, timeout=30)
+            statuses.append(r.status_code)
+    assert statuses[:8] == [401] * 8 and statuses[8:] == [429, 429], statuses
+
+
+def test_wrong_passwords_for_one_name_do_not_lock_out_the_address(lone):
+    """Five wrong passwords for one name slow down that name from that address, not every user behind it."""
+    g = lone
+    g.users.add("duo", "reader", "duo-pass-12")
+    with _serve_like_gugus_serve(g) as (base, started):
+        assert started
+        for _ in range(5):
+            r = httpx.post(base + "/login", data={"username": "solo", "password": "wrong-password"}, timeout=30)
+            assert r.status_code == 401
+        r = httpx.post(base + "/login", data={"username": "solo", "password": "solo-pass-1"}, timeout=30)
+        assert r.status_code == 429  # that name, from that address: throttled
+        r = httpx.post(base + "/login", data={"username": "duo", "password": "duo-pass-12"}, timeout=30)
+        assert r.status_code == 200, r.text  # another officer behind the same address logs in
