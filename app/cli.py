@@ -248,7 +248,9 @@ def _print_answer(r) -> None:
             out.print(f"  - [cyan]{s['title']}[/cyan] [dim]{s['section'] or ''}[/dim]: {p.text[:200]}", highlight=False)
     for x in r.removed:
         out.print(f"  [dim]removed by verification ({x.reason}): {x.text[:120]}[/dim]", highlight=False)
-    out.print(f"[dim]{r.generator} {r.model} | {1000 * r.timings.get('total_s', 0):.0f} ms[/dim]")
+    counts = (f" | {r.counts['rendered']} sentence(s) written, {r.counts['quoted']} quoted"
+              if r.writer and not r.abstained else "")
+    out.print(f"[dim]{r.generator} {r.model} | {1000 * r.timings.get('total_s', 0):.0f} ms{counts}[/dim]")
 
 
 @cli.command()

@@ -261,6 +261,8 @@ class Drafter:
             return None, passages
         kept, removed, cited = self.verifier.verify(text, passages)
         mode = "evidence" if self.extractive else "prose"
+        for x in kept:
+            x.kind = "quoted" if self.extractive else "rendered"
         if not kept:
             return DraftParagraph(sub.id, sub.label(lang), "", [], removed=removed, mode=mode), passages
         para = DraftParagraph(sub.id, sub.label(lang), render(kept), [p.n for p in cited], sentences=kept,

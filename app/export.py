@@ -14,12 +14,16 @@ LABELS = {
            "note": "Officer's note", "gaps": "Gaps: evidence to request", "refs": "References", "by": "Prepared by",
            "edited": "edited by the officer", "unverified": "Not supported by the cited sources",
            "removed": "Removed by citation verification", "all": "all",
+           "legend": "Sentences in italics and quotation marks are the sources' own words (quoted); the others were "
+                     "written from the cited evidence and checked against it.",
            "conflicts": "Conflicting figures: check with the agencies before citing", "draft": "DRAFT — Indonesia's input to the "
            "Trafficking in Persons Report"},
     "id": {"period": "Periode pelaporan", "generated": "Dibuat", "generator": "Generator", "agencies": "Instansi",
            "note": "Catatan petugas", "gaps": "Kekosongan: bukti yang perlu diminta", "refs": "Daftar rujukan",
            "by": "Disusun oleh", "edited": "disunting petugas", "unverified": "Tidak didukung sumber yang dirujuk",
            "removed": "Dihapus oleh verifikasi rujukan", "all": "semua",
+           "legend": "Kalimat bercetak miring dan bertanda kutip adalah kata-kata sumber (kutipan); kalimat lain ditulis "
+                     "dari bukti yang dirujuk dan diperiksa terhadapnya.",
            "conflicts": "Angka yang saling bertentangan: periksa dengan instansi sebelum dikutip", "draft": "DRAF — Masukan Indonesia untuk "
            "Laporan Trafficking in Persons"},
 }
@@ -60,14 +64,30 @@ def _head(d: Draft) -> list[tuple[str, str]]:
     return rows
 
 
+def _written(p) -> bool:
+    """A paragraph whose sentences the writer produced (rendered or quoted), not edited by the officer."""
+    return not p.edited and any(s.kind == "rendered" for s in p.sentences)
+
+
+def _marked(s) -> tuple[str, bool]:
+    """(sentence with its markers, quoted?)."""
+    return f"{s.text} {''.join(f'[{n}]' for n in s.cites)}", s.kind == "quoted"
+
+
 def to_markdown(d: Draft) -> str:
     t = LABELS[d.lang]
     out = [f"# {d.title}", "", f"*{t['draft']}*", ""]
     out += [f"- **{k}:** {v}" for k, v in _head(d)]
     if d.mode_note:
         out += ["", f"> {d.mode_note}"]
+    if any(_written(p) for p in d.paragraphs):
+        out += ["", f"> {t['legend']}"]
     for p in d.paragraphs:
-        out += ["", f"## {p.title}" + (f" *({t['edited']})*" if p.edited else ""), "", p.text]
+        if _written(p):
+            text = " ".join(f"*{x}*" if q else x for x, q in map(_marked, p.sentences))
+        else:
+            text = p.text
+        out += ["", f"## {p.title}" + (f" *({t['edited']})*" if p.edited else ""), "", text]
         if p.unverified:
             out += ["", f"> **{t['unverified']}:** " + " / ".join(s.text for s in p.unverified)]
     if d.gaps:
@@ -97,10 +117,18 @@ def to_docx(d: Draft, path: Path) -> Path:
         cells[0].text, cells[1].text = k, v
     if d.mode_note:
         doc.add_paragraph(d.mode_note).runs[0].italic = True
+    if any(_written(p) for p in d.paragraphs):
+        doc.add_paragraph(t["legend"]).runs[0].italic = True
     doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)  # the title page ends here
     for p in d.paragraphs:
         doc.add_heading(p.title + (f" ({t['edited']})" if p.edited else ""), level=1)
-        doc.add_paragraph(p.text)
+        if _written(p):
+            para = doc.add_paragraph()
+            for i, (x, quoted) in enumerate(map(_marked, p.sentences)):
+                run = para.add_run(("" if i == 0 else " ") + x)
+                run.italic = quoted
+        else:
+            doc.add_paragraph(p.text)
         if p.unverified:
             r = doc.add_paragraph().add_run(f"{t['unverified']}: " + " / ".join(s.text for s in p.unverified))
             r.italic = True

@@ -117,12 +117,11 @@ class LocalModel:
                 self._waiting.remove(ticket)
             self._cond.notify_all()
 
-    def _position(self, ticket: int, timeout: float) -> int:
-        """0 when it is this ticket's turn; else waits up to `timeout` and returns the number ahead."""
+    def _ahead(self, ticket: int, wait: float = 0.0) -> int:
+        """How many requests are ahead of this ticket (0: its turn), after waiting up to `wait` s for a change."""
         with self._cond:
-            if self._waiting and self._waiting[0] == ticket:
-                return 0
-            self._cond.wait(timeout)
+            if wait and self._waiting and self._waiting[0] != ticket:
+                self._cond.wait(wait)
             return self._waiting.index(ticket) if ticket in self._waiting else 0
 
     # ------------------------------------------------------------------------------------------------ calls
@@ -132,14 +131,16 @@ class LocalModel:
         t0 = time.perf_counter()
         ticket = self._take_ticket()
         try:
-            while True:
-                pos = self._position(ticket, 0.5)
-                if pos == 0:
-                    break
+            last = -1
+            pos = self._ahead(ticket)
+            while pos:
+                if pos != last:  # tell the caller its place whenever it changes
+                    yield "queue", pos
+                    last = pos
                 if time.perf_counter() - t0 > self.queue_timeout_s:
                     raise LocalModelError(f"the local writer is busy: still {pos} request(s) ahead after "
                                           f"{self.queue_timeout_s:.0f} s (GUGUS_WRITER_QUEUE_TIMEOUT_S)")
-                yield "queue", pos
+                pos = self._ahead(ticket, wait=0.5)
             waited = time.perf_counter() - t0
             body = {"messages": messages, "max_tokens": max_tokens, "temperature": temperature,
                     "stream": stream, **(extra or {})}

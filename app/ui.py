@@ -36,7 +36,11 @@ TEXT = {
         "sources": "Sumber", "no_sources": "Belum ada sumber.", "open": "Buka dokumen",
         "related": "Bagian terdekat (tidak menjawab langsung)", "removed": "Dihapus oleh verifikasi",
         "upload": "Unggah dokumen (PDF, DOCX, MD, TXT)", "ingest": "Unggah & proses", "clear": "Percakapan baru",
-        "docs": "Dokumen", "status": "Embedder: {emb} · Generator: {gen} · {n} dokumen, {c} bagian",
+        "docs": "Dokumen", "status": "Penulis: {gen} · Embedder: {emb} · {n} dokumen, {c} bagian",
+        "writer_local": "model lokal {model}", "writer_extractive": "ekstraktif (kutipan kalimat sumber)",
+        "writer_other": "{name} {model}", "fallback": "⚠ Model lokal tidak tersedia; Gugus menjawab ekstraktif: {why}",
+        "queue": "Menunggu giliran penulis: {n} permintaan di depan Anda…",
+        "counts": "{r} kalimat ditulis, {q} dikutip", "evidence": "bukti",
         "lang": "Bahasa antarmuka", "access": "Akses dokumen yang diunggah",
         "access_agencies": "Instansi yang boleh membaca (akses restricted)",
         "user": "Masuk sebagai **{name}** ({role}) · [keluar](/logout)", "local": "Mode satu pengguna (tanpa login)",
@@ -52,7 +56,11 @@ TEXT = {
         "sources": "Sources", "no_sources": "No sources yet.", "open": "Open document",
         "related": "Closest passages (not a direct answer)", "removed": "Removed by verification",
         "upload": "Upload documents (PDF, DOCX, MD, TXT)", "ingest": "Upload & ingest", "clear": "New conversation",
-        "docs": "Documents", "status": "Embedder: {emb} · Generator: {gen} · {n} documents, {c} passages",
+        "docs": "Documents", "status": "Writer: {gen} · Embedder: {emb} · {n} documents, {c} passages",
+        "writer_local": "local model {model}", "writer_extractive": "extractive (quotes source sentences)",
+        "writer_other": "{name} {model}", "fallback": "⚠ The local model is unavailable; Gugus answers extractively: {why}",
+        "queue": "Waiting for the writer: {n} request(s) ahead of you…",
+        "counts": "{r} sentence(s) written, {q} quoted", "evidence": "evidence",
         "lang": "Interface language", "access": "Access of the uploaded documents",
         "access_agencies": "Agencies that may read them (restricted access)",
         "user": "Logged in as **{name}** ({role}) · [log out](/logout)", "local": "Single-user mode (no login)",
@@ -66,7 +74,21 @@ CSS = """
 .gugus-src .meta {color:#555; font-size:0.9em}
 .gugus-src blockquote {margin:6px 0; padding-left:8px; border-left:3px solid #ccc; white-space:pre-wrap}
 .gugus-removed {color:#a0522d; font-size:0.88em}
+.gugus-pairs {width:100%; border-collapse:collapse; margin:6px 0; font-size:0.95em}
+.gugus-pairs td {vertical-align:top; padding:3px 6px; border-top:1px solid #eee; width:50%}
+.gugus-pairs td.ev {color:#444; background:#f7f7f7}
 """
+
+
+def writer_label(g, lang: str) -> str:
+    """The writer in plain words: "model lokal Qwen2.5-Coder 1.5B", "ekstraktif (kutipan kalimat sumber)"."""
+    gen = g.answerer.generator
+    t = TEXT[lang]
+    if gen.name == "local":
+        return t["writer_local"].format(model=gen.label)
+    if gen.name == "extractive":
+        return t["writer_extractive"]
+    return t["writer_other"].format(name=gen.name, model=gen.model).strip()
 
 
 def _source_url(p) -> str:
@@ -75,6 +97,16 @@ def _source_url(p) -> str:
     if m.get("page"):
         url += f"#page={m['page']}"
     return url
+
+
+def _rendered_pairs(result, n: int, t: dict[str, str]) -> str:
+    """Each written sentence citing [n] beside the evidence it renders."""
+    rows = [s for s in getattr(result, "sentences", []) or [] if s.kind == "rendered" and n in s.cites]
+    if not rows:
+        return ""
+    return "<table class='gugus-pairs'>" + "".join(
+        f"<tr><td>{html.escape(s.text)}</td><td class='ev'><em>{html.escape(t['evidence'])}:</em> "
+        f"{html.escape(s.evidence)}</td></tr>" for s in rows) + "</table>"
 
 
 def sources_html(result, lang: str = "id") -> str:
@@ -91,10 +123,11 @@ def sources_html(result, lang: str = "id") -> str:
             m.get("doc_type"), m.get("date"), f"p. {m['page']}" if m.get("page") else None, m.get("section"),
         ) if x)
         label = "–" if is_related else str(p.n)
+        pairs = "" if is_related else _rendered_pairs(result, p.n, t)
         parts.append(
             f"<div class='gugus-src' id='src-{label}'><span class='n'>{label}</span>"
             f"<b>{html.escape(str(m.get('title')))}</b><div class='meta'>{meta} · "
-            f"<code>{html.escape(str(m.get('path')))}</code></div>"
+            f"<code>{html.escape(str(m.get('path')))}</code></div>{pairs}"
             f"<blockquote>{html.escape(p.text)}</blockquote>"
             f"<a class='gugus-open' href='{_source_url(p)}' target='_blank'>{html.escape(t['open'])}</a></div>"
         )
@@ -103,6 +136,14 @@ def sources_html(result, lang: str = "id") -> str:
             f"<li>{html.escape(s.text[:200])} <em>({html.escape(s.reason or '')})</em></li>" for s in result.removed)
             + "</ul></div>")
     return "\n".join(parts) or f"<p>{t['no_sources']}</p>"
+
+
+def answer_text(result, lang: str) -> str:
+    """The chat message: the answer, and (when a writer wrote it) how many sentences were written and quoted."""
+    if result.abstained or not result.writer:
+        return result.answer
+    c = result.counts
+    return f"{result.answer}\n\n*{TEXT[lang]['counts'].format(r=c['rendered'], q=c['quoted'])}*"
 
 
 def _history(messages: list[dict[str, Any]]) -> list[tuple[str, str]]:
@@ -163,11 +204,11 @@ def build_blocks(g, gate: LoginGate | None = None):
     def status(lang: str, user: User) -> str:
         docs = g.visible_documents(user)
         emb = g.embedder.id + (f" · Reranker: {g.reranker.id}" if g.reranker is not None else "")
-        line = TEXT[lang]["status"].format(emb=emb, gen=f"{g.answerer.generator.name} "
-                                           f"{g.answerer.generator.model}".strip(), n=len(docs),
+        line = TEXT[lang]["status"].format(emb=emb, gen=writer_label(g, lang), n=len(docs),
                                            c=sum(d.chunks for d in docs))
         who_line = TEXT[lang]["local"] if user.local else TEXT[lang]["user"].format(name=user.name, role=user.role)
-        return f"{line} · {who_line}"
+        note = getattr(g, "writer_note", "")
+        return f"{line} · {who_line}" + (f"\n\n{TEXT[lang]['fallback'].format(why=note)}" if note else "")
 
     t = TEXT["id"]
     with gr.Blocks(title="Gugus") as demo:
@@ -242,10 +283,13 @@ def build_blocks(g, gate: LoginGate | None = None):
                     partial += value
                     messages[-1] = {"role": "assistant", "content": partial}
                     yield messages, gr.update(), None, ""
-                else:
+                elif kind == "queue":
+                    messages[-1] = {"role": "assistant", "content": TEXT[lang_v]["queue"].format(n=value)}
+                    yield messages, gr.update(), None, ""
+                elif kind == "result":
                     result = value
             assert result is not None
-            messages[-1] = {"role": "assistant", "content": result.answer}
+            messages[-1] = {"role": "assistant", "content": answer_text(result, lang_v)}
             yield messages, sources_html(result, lang_v), result, ""
 
         ask_inputs = [question, chatbot, lang, f_types, f_agencies, f_from, f_to]
@@ -411,9 +455,10 @@ def serve(g, host: str = "127.0.0.1", port: int = 7860) -> None:
     app = build_app(g, require_login=not local)
     docs = g.documents()
     print(f"Gugus ready in {time.perf_counter() - t0:.1f} s: http://{host}:{port}  "
-          f"({len(docs)} documents; embedder {g.embedder.id}; generator {g.answerer.generator.name} "
-          f"{g.answerer.generator.model}" + (f"; reranker {g.reranker.id}" if g.reranker is not None else "") + ")",
-          flush=True)
+          f"({len(docs)} documents; embedder {g.embedder.id}; writer {writer_label(g, 'en')}"
+          + (f"; reranker {g.reranker.id}" if g.reranker is not None else "") + ")", flush=True)
+    if getattr(g, "writer_note", ""):
+        print(f"warning: {g.writer_note}", flush=True)
     from .webauth import server_options
 
     uvicorn.run(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=3,

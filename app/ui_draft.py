@@ -36,6 +36,17 @@ TEXT = {
 }
 
 
+def _sentences_html(p, link) -> str:
+    """A written paragraph sentence by sentence: quotations (a rendering that did not pass) in italics."""
+    if p.edited or not any(s.kind == "rendered" for s in p.sentences):
+        return link(p.text)
+    out = []
+    for s in p.sentences:
+        x = link(f"{s.text} {''.join(f'[{n}]' for n in s.cites)}")
+        out.append(f"<em class='gugus-quoted'>{x}</em>" if s.kind == "quoted" else x)
+    return " ".join(out)
+
+
 def draft_html(d, lang: str) -> str:
     """The draft as HTML: paragraphs with [n] linked to their references, gaps, removed sentences."""
     t = TEXT[lang]
@@ -53,7 +64,7 @@ def draft_html(d, lang: str) -> str:
         parts.append(f"<p><em>{html.escape(d.mode_note)}</em></p>")
     for p in d.paragraphs:
         parts.append(f"<div class='gugus-para' data-subtopic='{html.escape(p.subtopic)}'><h4>{html.escape(p.title)}"
-                     f"</h4><p>{link(p.text)}</p>")
+                     f"</h4><p>{_sentences_html(p, link)}</p>")
         if p.unverified:
             parts.append("<p class='gugus-removed'><b>" + html.escape(t["unverified"]) + ":</b> "
                          + html.escape(" / ".join(s.text for s in p.unverified)) + "</p>")

@@ -183,3 +183,47 @@ def passage_block(prompt: str, n: int) -> str:
     m = re.search(rf"^\[{n}\] [^\n]*\n(.*?)(?=\n\n\[\d+\] |\n\nQuestion:|\n\nPertanyaan:|\Z)", prompt, re.S | re.M)
     assert m, f"passage [{n}] not in the prompt:\n{prompt[:2000]}"
     return m.group(1)
+
+
+# ------------------------------------------------------------------------------------------------ fake writer
+class FakeWriter:
+    """A chat backend for app/writer.py that needs no model: `reply(evidence, messages) -> text`. By default it
+    echoes the evidence (a faithful same-language rendering). Counts its calls."""
+
+    name = "fake"
+    model = "fake-writer"
+    label = "fake writer"
+    writes_evidence = True
+
+    def __init__(self, reply: Callable[[str, list[dict]], str] | None = None):
+        self.reply = reply or (lambda evidence, messages: evidence)
+        self.calls: list[list[dict]] = []
+
+    @staticmethod
+    def evidence_of(messages: list[dict]) -> str:
+        m = re.search(r"^(?:Evidence|Bukti): (.*)$", messages[-1]["content"], re.M)
+        return m.group(1) if m else ""
+
+    def chat_events(self, messages, max_tokens: int = 160):
+        from gugus.app.local_llm import ChatResult
+
+        self.calls.append(messages)
+        text = self.reply(self.evidence_of(messages), messages)
+        yield "delta", text
+        yield "done", ChatResult(text=text, prompt_tokens=len(" ".join(m["content"] for m in messages).split()))
+
+    def stream(self, req):
+        raise AssertionError("a writer backend is only asked through chat_events")
+
+    def complete(self, prompt: str) -> str:
+        return prompt
+
+
+def writer_pipeline(g, backend, similarity_min: float = 0.0):
+    """An AnswerPipeline over Gugus `g` whose writer is `backend` (a FakeWriter or a LocalGenerator)."""
+    from gugus.app.answer import AnswerPipeline
+    from gugus.app.faithful import FaithfulnessChecker
+    from gugus.app.writer import Writer
+
+    w = Writer(backend, FaithfulnessChecker(g.embedder, similarity_min))
+    return AnswerPipeline(g, backend, None, writer=w), w

@@ -225,7 +225,7 @@ def llm_drafter(corpus_gugus):
 
     server = FakeLLM()
     g = Gugus(Settings(_env_file=None, data_dir=corpus_gugus.settings.data_dir, corpus_dir=CORPUS,
-                       generator="openai", llm_url=server.url, llm_model="test-model"))
+                       generator="openai", llm_url=server.url, llm_model="test-model", writer_input="passages"))
     yield Drafter(g), server
     server.close()
 

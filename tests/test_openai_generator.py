@@ -33,7 +33,8 @@ def og(tmp_path_factory, llm):
     """A Gugus with generator=openai pointed at the fake server, over news/002 + news/003 (9 passages)."""
     root = tmp_path_factory.mktemp("openai")
     corpus = small_corpus(root / "corpus", NEWS002, NEWS003)
-    g = open_gugus(root / "data", corpus, generator="openai", llm_url=llm.url, llm_model="test")
+    g = open_gugus(root / "data", corpus, generator="openai", llm_url=llm.url, llm_model="test",
+                   writer_input="passages")  # synthesis from whole passages; the evidence path: test_writer.py
     yield g
     g.close()
 
@@ -319,6 +320,7 @@ def test_cli_ask_with_the_openai_generator(og, llm, monkeypatch):
 
     monkeypatch.setenv("GUGUS_LLM_URL", llm.url)
     monkeypatch.setenv("GUGUS_LLM_MODEL", "test")
+    monkeypatch.setenv("GUGUS_WRITER_INPUT", "passages")
     args = ["--data-dir", str(og.settings.data_dir), "ask", Q_EN, "--generator", "openai", "--json"]
     llm.reply(cite(1))
     res = CliRunner().invoke(cli, args, catch_exceptions=False)
@@ -337,7 +339,8 @@ def test_injected_passage_cannot_steer_the_openai_answer(tmp_path, llm):
     """The same injected passage with the openai generator: the prompt presents it as quoted data under rules that
     say so, and a model that obeys it anyway ('HACKED', cited or not) gets its sentence removed by verification."""
     corpus = small_corpus(tmp_path / "corpus", NEWS002, extra={"news/999_injeksi.txt": INJECTION})
-    g = open_gugus(tmp_path / "data", corpus, generator="openai", llm_url=llm.url, llm_model="test")
+    g = open_gugus(tmp_path / "data", corpus, generator="openai", llm_url=llm.url, llm_model="test",
+                   writer_input="passages")
     try:
         llm.reply("HACKED")
         r = g.answerer.ask(Q_ID)
