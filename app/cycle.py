@@ -185,7 +185,8 @@ def board(g, period: Period, deadline: str | None, filters: Filters | None = Non
         matching = [x for x in subs if item_matches(item, x)]
         by_agency: dict[str, list[F.Figure]] = {}
         for x in matching:
-            by_agency.setdefault(x.agency or F.canonical_agency(x.doc_agency or "?"), []).append(x)
+            # who sent it: the submitting agency (a submission's sentence about another agency is still its data)
+            by_agency.setdefault(F.canonical_agency(x.doc_agency) if x.doc_agency else (x.agency or "?"), []).append(x)
         claimants = list(dict.fromkeys(list(item.agencies) + list(by_agency)))
         answered = [a for a in claimants if by_agency.get(a)]
         for a in claimants:

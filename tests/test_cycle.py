@@ -169,7 +169,11 @@ def test_two_agencies_claiming_one_item_with_different_values_conflict(tmp_path)
     root = tmp_path / "c"
     conflict_csv(root / "polri.csv", cases=123)
     conflict_csv(root / "kejaksaan.csv", cases=150)
+    (root / "polri_surat.md").write_text("# Surat Polri (DATA UJI SINTETIS)\n\nPolri mencatat bahwa Kemensos "
+                                         "menangani 55 korban TPPO yang dirujuk penyidik.\n", encoding="utf-8")
     submissions_catalog(root, {
+        "polri_surat.md": {"title": "Surat Polri (sintetis)", "doc_type": "agency_submission", "agency": "Polri",
+                           "period": 2026, "date": "2026-01-07"},
         "polri.csv": {"title": "Polri (sintetis)", "doc_type": "agency_submission", "agency": "Polri",
                       "period": 2026, "date": "2026-01-05"},
         "kejaksaan.csv": {"title": "Kejaksaan (sintetis)", "doc_type": "agency_submission", "agency": "Kejaksaan",
@@ -184,6 +188,12 @@ def test_two_agencies_claiming_one_item_with_different_values_conflict(tmp_path)
         assert {(v["agency"], v["value"]) for v in pol.values(b.deadline)} == {("Polri", 123), ("Kejaksaan", 150)}
         assert {(v["agency"], v["value"]) for v in kej.values(b.deadline)} == {("Polri", 123), ("Kejaksaan", 150)}
         assert _entry(b, "Polri", "prosecution.suspects").status == "missing"
+        # a submission's sentence about another agency is the submitter's data: Polri claims Kemensos's item
+        served = _entry(b, "Polri", "protection.victims_served")
+        assert served.status == "submitted" and [v["value"] for v in served.values(b.deadline)] == [55]
+        assert served.values(b.deadline)[0]["agency"] == "Kemensos"
+        assert served.claimed_by == ["Kemensos", "Polri"] and _entry(b, "Kemensos", "protection.victims_served").status \
+            == "missing"
         import datetime as dt
 
         kv = next(v for v in kej.values(b.deadline) if v["agency"] == "Kejaksaan")
