@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 import time
@@ -38,6 +39,11 @@ class AuditLog:
         self.db = sqlite3.connect(str(path), timeout=30, check_same_thread=False)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.executescript(SCHEMA)
+        for f in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+            try:  # questions and answers of every user: readable by the server's account only
+                os.chmod(f, 0o600)
+            except FileNotFoundError:
+                pass
         self._lock = threading.Lock()
 
     def record(self, r: AnswerResult, user: str) -> int:

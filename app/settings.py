@@ -78,6 +78,8 @@ class Settings(BaseSettings):
                                "(login mode only; '*' = any); needed to serve on 0.0.0.0")
     trusted_proxies: str = Field("", description="comma-separated proxy addresses whose X-Forwarded-For is believed; "
                                  "unset = none (the client address is the TCP peer)")
+    download_ttl_min: float = Field(60, gt=0, description="a figures CSV or draft file made for one user is "
+                                    "downloadable by that user only, and deleted after this many minutes")
     login_max_failures: int = Field(5, ge=1, description="wrong passwords for one name from one address ...")
     login_addr_max_failures: int = Field(30, ge=1, description="... or for any names from one address ...")
     login_failure_window_s: float = Field(300, gt=0, description="... within this window, before logins from "

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import html
 import logging
-import tempfile
 from pathlib import Path
 from typing import Any, Callable
 
@@ -99,15 +98,17 @@ def refs_html(d, lang: str) -> str:
     return f"<h4>{html.escape(t['refs'])}</h4>" + "\n".join(items)
 
 
-def _exports(d) -> tuple[str, str]:
-    """DOCX and Markdown files of the draft in a private temp dir (Gradio serves files from the temp dir)."""
+def _exports(d, user=None, ttl_s: float | None = None) -> tuple[str, str]:
+    """DOCX and Markdown files of the draft: private downloads of `user` (app/downloads.py; no other user can fetch
+    them, mode 0600, deleted after GUGUS_DOWNLOAD_TTL_MIN)."""
+    from .downloads import DOWNLOADS
     from .export import to_docx, to_markdown
 
-    out = Path(tempfile.mkdtemp(prefix="gugus-draft-"))
+    out = DOWNLOADS.private_dir("gugus-draft-")
     docx = to_docx(d, out / f"{d.id}.docx")
     md = out / f"{d.id}.md"
     md.write_text(to_markdown(d), encoding="utf-8")
-    return str(docx), str(md)
+    return DOWNLOADS.register(user, docx, ttl_s), DOWNLOADS.register(user, md, ttl_s)
 
 
 class OwnedDraft:
@@ -118,9 +119,7 @@ class OwnedDraft:
         self.owner, self.draft = owner, draft
 
 
-def owner_key(user) -> str:
-    """Who owns state: the user's id (it changes when a name is removed and created again), else the name."""
-    return str(getattr(user, "id", "") or getattr(user, "name", ""))
+from .downloads import owner_key  # noqa: E402  (who owns state: the account id, else the name)
 
 
 def draft_tab(g, user_of: Callable[[Any], Any], agencies: list[str]):
@@ -173,7 +172,7 @@ def draft_tab(g, user_of: Callable[[Any], Any], agencies: list[str]):
             return state_v.draft
 
         def show(d, request, ui_lang="id"):
-            files = _exports(d)
+            files = _exports(d, user_of(request), 60 * g.settings.download_ttl_min)
             g_save(d)
             choices = [(p.title, p.subtopic) for p in d.paragraphs]
             first = d.paragraphs[0] if d.paragraphs else None

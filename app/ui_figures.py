@@ -5,7 +5,6 @@ as `gugus figures` and `gugus coverage`), always with the requesting user's righ
 from __future__ import annotations
 
 import html
-import tempfile
 from pathlib import Path
 from typing import Any, Callable
 
@@ -101,9 +100,12 @@ def figures_tab(g, user_of: Callable[[Any], Any], agencies: list[str]):
             rows = [x for x in fig.figures(g, f) if x.kind == "statistic"]
             found = fig.conflicts(rows)
             conflicted = {id(x) for c in found for x in c.figures}
-            out = Path(tempfile.mkdtemp(prefix="gugus-figures-")) / f"figures-{(p.label or 'custom') if p else 'all'}.csv"
+            from .downloads import DOWNLOADS  # the CSV is a private download of this user (app/downloads.py)
+
+            out = DOWNLOADS.private_dir("gugus-figures-") / f"figures-{(p.label or 'custom') if p else 'all'}.csv"
             with out.open("w", encoding="utf-8", newline="") as fh:
                 fig.to_csv(rows, fh)
+            out = Path(DOWNLOADS.register(user, out, 60 * g.settings.download_ttl_min))
             cov_p = p or latest_complete()
             c = coverage(g, cov_p, filters=g.filters_for(user, Filters(doc_types=list(types or []))))
             headers, cov_rows = coverage_table(c)

@@ -35,6 +35,7 @@ from urllib.parse import quote
 from fastapi import Request  # at module level: FastAPI resolves the routes' type hints from module globals
 
 from .auth import User, UsersFileError
+from .downloads import DOWNLOADS, file_route_path
 
 log = logging.getLogger(__name__)
 
@@ -340,8 +341,17 @@ class LoginMiddleware:
                                    + (", GUGUS_ALLOWED_HOSTS" if self.gate.login_required() else "") + ")"}).encode()
                 await _send(send, 400, body, [(b"content-type", b"application/json")])
                 return
-        if scope["type"] not in ("http", "websocket") or scope.get("path") in OPEN_PATHS \
-                or self.gate.user_for_scope(scope) is not None:
+        if scope["type"] not in ("http", "websocket") or scope.get("path") in OPEN_PATHS:
+            await self.app(scope, receive, send)
+            return
+        user = self.gate.user_for_scope(scope)
+        if user is not None:
+            wanted = file_route_path(scope.get("path") or "")
+            if wanted is not None and not DOWNLOADS.allowed(user, wanted):
+                # Gradio's file routes serve any cached file to anyone with the URL: only the owner's downloads
+                body = json.dumps({"error": "not found"}).encode()
+                await _send(send, 404, body, [(b"content-type", b"application/json")])
+                return
             await self.app(scope, receive, send)
             return
         if scope["type"] == "websocket":

@@ -284,3 +284,40 @@ def test_wrong_passwords_for_one_name_do_not_lock_out_the_address(lone):
         assert r.status_code == 429  # that name, from that address: throttled
         r = httpx.post(base + "/login", data={"username": "duo", "password": "duo-pass-12"}, timeout=30)
         assert r.status_code == 200, r.text  # another officer behind the same address logs in
+
+
+# ------------------------------------------------------------------------------------------------ item 9
+def _file_url(out) -> str:
+    url = out.get("url") or ""
+    return url[url.index("/gradio_api/"):] if "/gradio_api/" in url else "/gradio_api/file=" + out["path"]
+
+
+def test_downloads_belong_to_their_user(server, world):
+    """The figures CSV and the draft DOCX/Markdown of one user are not downloadable by another logged-in user who
+    has the URL, the files are private to the server's account (0600), and so is the audit log."""
+    import os
+    import stat
+
+    g, _ = world
+    with login(server, "sosial") as owner:
+        fig = raw_call(owner, fn_index(owner, api_name="figures"), ["2025", [], []])
+        assert fig.get("success"), fig
+        csv_out = fig["output"]["data"][2]
+        drf = raw_call(owner, fn_index(owner, api_name="draft"), ["protection", "2025", "id", [], ""])
+        assert drf.get("success"), drf
+        outs = [csv_out, drf["output"]["data"][3], drf["output"]["data"][4]]
+        urls = [_file_url(o) for o in outs]
+        for u in urls:
+            assert owner.get(u).status_code == 200, u
+    for o in outs:
+        mode = stat.S_IMODE(os.stat(o["path"]).st_mode)
+        assert mode & 0o077 == 0, (o["path"], oct(mode))
+    with login(server, "naker") as other:
+        for u in urls:
+            r = other.get(u)
+            assert r.status_code in (403, 404), (u, r.status_code)
+            assert SECRET not in r.text
+    r = httpx.get(server + urls[0], timeout=30)
+    assert r.status_code == 401
+    g.audit  # noqa: B018  (opens the audit log)
+    assert stat.S_IMODE(os.stat(g.settings.audit_path).st_mode) & 0o077 == 0
