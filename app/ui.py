@@ -141,9 +141,20 @@ def sources_html(result, lang: str = "id") -> str:
 def answer_text(result, lang: str) -> str:
     """The chat message: the answer, and (when a writer wrote it) how many sentences were written and quoted."""
     if result.abstained or not result.writer:
-        return result.answer
+        return chat_safe(result.answer)
     c = result.counts
-    return f"{result.answer}\n\n*{TEXT[lang]['counts'].format(r=c['rendered'], q=c['quoted'])}*"
+    return f"{chat_safe(result.answer)}\n\n*{TEXT[lang]['counts'].format(r=c['rendered'], q=c['quoted'])}*"
+
+
+CSP = "img-src 'self' data: blob:; media-src 'self' data: blob:; frame-src 'self'; object-src 'none'"
+_MD_ACTIVE = re.compile(r"(!)(\[)|(\[)([^\]]*\]\()")
+
+
+def chat_safe(text: str) -> str:
+    """Text for the chat (rendered as Markdown): HTML is shown as text, and Markdown images and links written in a
+    document or a question become inert text, so nothing in an answer is fetched or followed."""
+    text = html.escape(text, quote=False)
+    return _MD_ACTIVE.sub(lambda m: (m.group(1) or "") + "\\[" + (m.group(4) or ""), text)
 
 
 def _history(messages: list[dict[str, Any]]) -> list[tuple[str, str]]:
@@ -270,18 +281,19 @@ def build_blocks(g, gate: LoginGate | None = None):
             try:
                 filters = _filters(types, ags, dfrom, dto)
             except ValueError as e:
-                messages += [{"role": "user", "content": message}, {"role": "assistant", "content": str(e)}]
+                messages += [{"role": "user", "content": chat_safe(message)},
+                             {"role": "assistant", "content": chat_safe(str(e))}]
                 yield messages, gr.update(), None, ""
                 return
             history = _history(messages)
-            messages += [{"role": "user", "content": message}, {"role": "assistant", "content": "…"}]
+            messages += [{"role": "user", "content": chat_safe(message)}, {"role": "assistant", "content": "…"}]
             yield messages, gr.update(), None, ""
             partial = ""
             result = None
             for kind, value in g.answerer.stream(message, g.filters_for(user, filters), history, user=user.name):
                 if kind == "delta":
                     partial += value
-                    messages[-1] = {"role": "assistant", "content": partial}
+                    messages[-1] = {"role": "assistant", "content": chat_safe(partial)}
                     yield messages, gr.update(), None, ""
                 elif kind == "queue":
                     messages[-1] = {"role": "assistant", "content": TEXT[lang_v]["queue"].format(n=value)}
@@ -382,6 +394,14 @@ def build_app(g, require_login: bool = False):
     app = FastAPI(title="Gugus", docs_url=None, redoc_url=None, openapi_url=None)
     gate = LoginGate(g, require_login=require_login)
     gate.install(app)
+
+    @app.middleware("http")
+    async def no_remote_content(request: Request, call_next):
+        # Defence in depth behind chat_safe(): a page of Gugus loads images, media and frames from itself only, so
+        # an image written into a document is never fetched from anywhere (README, Security).
+        resp = await call_next(request)
+        resp.headers.setdefault("Content-Security-Policy", CSP)
+        return resp
 
     @app.get("/source/{doc_id}")
     def source(doc_id: str, request: Request, chunk: str | None = None):

@@ -7,6 +7,7 @@
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import queue
 import re
@@ -227,3 +228,65 @@ def writer_pipeline(g, backend, similarity_min: float = 0.0):
 
     w = Writer(backend, FaithfulnessChecker(g.embedder, similarity_min))
     return AnswerPipeline(g, backend, None, writer=w), w
+
+
+# ------------------------------------------------------------------------------------------------ served app
+READY_TIMEOUT = 120
+
+
+@contextlib.contextmanager
+def gugus_server(root: Path, corpus: Path, **env_extra: str):
+    """`gugus serve` as a subprocess on a free loopback port over `corpus` (ingested first into root/data), with
+    no GUGUS_* variable of the test run except `env_extra`. Yields the base URL; stops the server after."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    g = open_gugus(root / "data", corpus)
+    g.close()
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GUGUS_")}
+    env.update(GUGUS_DATA_DIR=str(root / "data"), GUGUS_CORPUS_DIR=str(corpus), HF_HUB_OFFLINE="1",
+               TRANSFORMERS_OFFLINE="1", GRADIO_ANALYTICS_ENABLED="False", ANONYMIZED_TELEMETRY="False",
+               PYTHONUNBUFFERED="1", **env_extra)
+    script = Path(sys.executable).parent / "gugus"
+    cmd = [str(script)] if script.exists() else [sys.executable, "-c", "from gugus.app.cli import main; main()"]
+    proc = subprocess.Popen(cmd + ["serve", "--host", "127.0.0.1", "--port", str(port)], cwd=root, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lines: list[str] = []
+    ready = threading.Event()
+
+    def pump():
+        for line in proc.stdout:  # keep draining so the server never blocks on a full pipe
+            lines.append(line)
+            if "Gugus ready" in line:
+                ready.set()
+
+    threading.Thread(target=pump, daemon=True).start()
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + READY_TIMEOUT
+        up = False
+        while time.monotonic() < deadline and proc.poll() is None:
+            if ready.is_set():
+                try:
+                    up = httpx.get(base + "/", timeout=5).status_code == 200
+                except httpx.HTTPError:
+                    up = False
+                if up:
+                    break
+            time.sleep(0.5)
+        if not up:
+            raise AssertionError(f"gugus serve did not come up in {READY_TIMEOUT} s (exit {proc.poll()}):\n"
+                                 + "".join(lines[-40:]))
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:  # uvicorn waits for open streams; no need to wait for them here
+            proc.kill()
+            proc.wait(timeout=10)

@@ -3,6 +3,7 @@ against `gugus serve` started as a subprocess over a small ingested corpus."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -12,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from answer_helpers import free_port, open_gugus, small_corpus
+from answer_helpers import free_port, gugus_server, open_gugus, small_corpus
 from helpers import NEWS002, REPO
 
 pytestmark = pytest.mark.slow
@@ -26,54 +27,13 @@ READY_TIMEOUT = 90
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    """`gugus serve` on a free port over an ingested copy of news/002 + news/003. Yields the base URL."""
+    """`gugus serve` on a free port over an ingested copy of news/002 + news/003, with the extractive generator (the
+    API tests draft whole sections; the local writer in the browser: test_chat_with_the_local_writer). Yields the
+    base URL."""
     root = tmp_path_factory.mktemp("ui")
     corpus = small_corpus(root / "corpus", NEWS002, NEWS003)
-    g = open_gugus(root / "data", corpus)
-    g.close()
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GUGUS_")}
-    env.update(GUGUS_DATA_DIR=str(root / "data"), GUGUS_CORPUS_DIR=str(corpus), HF_HUB_OFFLINE="1",
-               TRANSFORMERS_OFFLINE="1", GRADIO_ANALYTICS_ENABLED="False", ANONYMIZED_TELEMETRY="False",
-               PYTHONUNBUFFERED="1")
-    script = Path(sys.executable).parent / "gugus"
-    cmd = [str(script)] if script.exists() else [sys.executable, "-c", "from gugus.app.cli import main; main()"]
-    proc = subprocess.Popen(cmd + ["serve", "--host", "127.0.0.1", "--port", str(port)], cwd=root, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    lines: list[str] = []
-    ready = threading.Event()
-
-    def pump():
-        for line in proc.stdout:  # keep draining so the server never blocks on a full pipe
-            lines.append(line)
-            if "Gugus ready" in line:
-                ready.set()
-
-    threading.Thread(target=pump, daemon=True).start()
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + READY_TIMEOUT
-        up = False
-        while time.monotonic() < deadline and proc.poll() is None:
-            if ready.is_set():
-                try:
-                    up = httpx.get(base + "/", timeout=5).status_code == 200
-                except httpx.HTTPError:
-                    up = False
-                if up:
-                    break
-            time.sleep(0.5)
-        if not up:
-            raise AssertionError(f"gugus serve did not come up in {READY_TIMEOUT} s (exit {proc.poll()}):\n"
-                                 + "".join(lines[-40:]))
+    with gugus_server(root, corpus, GUGUS_GENERATOR="extractive") as base:
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:  # uvicorn waits for open streams; no need to wait for them here
-            proc.kill()
-            proc.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")
@@ -104,6 +64,7 @@ def test_chat_answers_with_citations_and_opens_the_source(server, browser):
         box = page.locator("#gugus-question textarea")
         box.wait_for(state="visible", timeout=60_000)
         expect(page.locator("#gugus-status")).to_contain_text("2", timeout=30_000)
+        expect(page.locator("#gugus-status")).to_contain_text("Penulis: ekstraktif")
         box.fill(QUESTION)
         page.locator("#gugus-ask").click()
         page.wait_for_selector("#gugus-sources .gugus-src", timeout=60_000)
@@ -270,3 +231,71 @@ def test_gradio_api_figures_and_coverage(server):
     kemensos = next(r for r in matrix["data"] if r[0] == "Kemensos")
     assert not kemensos[head.index("protection")].startswith("GAP"), kemensos
     assert "TIP 2026" in gaps
+
+
+def test_nothing_written_in_a_document_is_fetched(tmp_path_factory, browser):
+    """Issue 10 item 6: a document with a Markdown image and an <img> tag; its passage is quoted in the chat and
+    shown in the sources panel, and the browser fetches nothing from the image host."""
+    root = tmp_path_factory.mktemp("remote")
+    corpus = root / "corpus"
+    (corpus / "news").mkdir(parents=True)
+    (corpus / "news" / "laporan_uji.md").write_text(
+        "# Laporan uji Polres Sukamaju\n\nPolres Sukamaju menangani 999 korban perdagangan orang pada tahun 2024 "
+        "![peta](http://198.51.100.7/a.png) <img src=\"http://198.51.100.7/b.png\">.\n", encoding="utf-8")
+    with gugus_server(root, corpus, GUGUS_GENERATOR="extractive") as base:
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        requested: list[str] = []
+        context.on("request", lambda req: requested.append(req.url))
+        page = context.new_page()
+        try:
+            page.goto(base + "/", wait_until="domcontentloaded")
+            box = page.locator("#gugus-question textarea")
+            box.wait_for(state="visible", timeout=60_000)
+            box.fill("Berapa korban yang ditangani Polres Sukamaju pada tahun 2024?")
+            page.locator("#gugus-ask").click()
+            page.wait_for_selector("#gugus-sources .gugus-src", timeout=90_000)
+            page.wait_for_timeout(1500)
+            chat = page.locator("#gugus-chat")
+            assert "999" in chat.inner_text()
+            assert page.locator("img[src*='198.51.100.7']").count() == 0
+            page.screenshot(path=str(ARTIFACTS / "remote_content.png"))
+        finally:
+            context.close()
+        assert not [u for u in requested if "198.51.100.7" in u], requested
+        r = httpx.get(base + "/")
+        assert "img-src 'self'" in r.headers.get("content-security-policy", "")
+
+
+@pytest.mark.llm
+def test_chat_with_the_local_writer(tmp_path_factory, browser):
+    """As an officer would, with the default writer: the bundled model answers an English question over Indonesian
+    sources in English (or quotes, and says so), the status line names the writer, the chat counts written and quoted
+    sentences, and the sources panel shows each written sentence beside its evidence."""
+    from playwright.sync_api import expect
+
+    root = tmp_path_factory.mktemp("ui_local")
+    corpus = small_corpus(root / "corpus", "laws/uu_21_2007_pemberantasan_tppo.md")
+    with gugus_server(root, corpus) as base:  # no GUGUS_GENERATOR: the default, local
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        requested: list[str] = []
+        context.on("request", lambda req: requested.append(req.url))
+        page = context.new_page()
+        try:
+            page.goto(base + "/", wait_until="domcontentloaded")
+            box = page.locator("#gugus-question textarea")
+            box.wait_for(state="visible", timeout=60_000)
+            expect(page.locator("#gugus-status")).to_contain_text("Penulis: model lokal Qwen2.5-Coder 1.5B",
+                                                                  timeout=30_000)
+            box.fill("How does the 2007 anti-trafficking law define exploitation?")
+            page.locator("#gugus-ask").click()
+            page.wait_for_selector("#gugus-sources .gugus-src", timeout=180_000)
+            chat = page.locator("#gugus-chat").inner_text()
+            assert "[1]" in chat and re.search(r"\d+ kalimat ditulis, \d+ dikutip", chat), chat
+            if not re.search(r"\b0 kalimat ditulis", chat):  # a written sentence sits beside its evidence
+                assert page.locator("#gugus-sources .gugus-pairs td.ev").count() >= 1
+            assert "Eksploitasi adalah" in page.locator("#gugus-sources").inner_text()
+            page.screenshot(path=str(ARTIFACTS / "chat_local_writer.png"))
+        finally:
+            context.close()
+        assert all(u.startswith(base) or u.startswith("data:") or u.startswith("blob:") for u in requested), \
+            [u for u in requested if not u.startswith(base)][:5]
