@@ -242,7 +242,10 @@ def build_blocks(g, gate: LoginGate | None = None):
                     with gr.Column(scale=2):
                         with gr.Accordion(t["filters"], open=False) as filt_acc:
                             f_types = gr.Dropdown(list(DOC_TYPES), multiselect=True, label=t["doc_types"])
-                            f_agencies = gr.Dropdown([], multiselect=True, label=t["agencies"])
+                            # choices are the page's agencies (on load); API clients never load the page, so
+                            # any name is accepted: the filter only narrows what the user may read anyway
+                            f_agencies = gr.Dropdown([], multiselect=True, allow_custom_value=True,
+                                                     label=t["agencies"])
                             f_from = gr.Textbox(label=t["date_from"])
                             f_to = gr.Textbox(label=t["date_to"])
                         src_title = gr.Markdown(f"### {t['sources']}")

@@ -321,3 +321,14 @@ def test_downloads_belong_to_their_user(server, world):
     assert r.status_code == 401
     g.audit  # noqa: B018  (opens the audit log)
     assert stat.S_IMODE(os.stat(g.settings.audit_path).st_mode) & 0o077 == 0
+
+
+# ------------------------------------------------------------------------------------------------ item 13
+def test_agency_filter_works_over_the_api(server):
+    """The chat's agency filter is accepted over the API (its choices were filled only when the page loaded)."""
+    c = _client(server, "sosial")
+    try:
+        chat, sources, _ = c.predict(QUESTION, [], [], ["Kemensos"], "", "", api_name="/ask")
+    finally:
+        c.close()
+    assert chat and chat[-1]["role"] == "assistant"
