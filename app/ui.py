@@ -17,10 +17,9 @@ import gradio as gr  # at module level: Gradio and FastAPI find `request` parame
 from fastapi import Request
 
 from ..index.retriever import Filters
-from ..ingest.readers import SUPPORTED
 from ..ingest.types import ACCESS_LEVELS, DOC_TYPES, IngestError
 from .auth import User
-from .uploads import came_through_upload, stage_uploads
+from .uploads import came_through_upload, discard_uploads, stage_uploads
 from .webauth import LoginGate, is_loopback
 
 log = logging.getLogger(__name__)
@@ -253,8 +252,9 @@ def build_blocks(g, gate: LoginGate | None = None):
             with gr.Tab(t["library"], id="library") as lib_tab:
                 docs_df = gr.Dataframe(headers=["path", "title", "type", "agency", "date", "lang", "access", "chunks"],
                                        value=[], interactive=False, wrap=True, elem_id="gugus-docs")
-                upload = gr.File(label=t["upload"], file_count="multiple",
-                                 file_types=sorted(SUPPORTED), elem_id="gugus-upload")
+                # no file_types: Gradio would reject the whole batch for one wrong extension with a generic error;
+                # stage_uploads checks every file and names the reason (issue 10, item 11)
+                upload = gr.File(label=t["upload"], file_count="multiple", elem_id="gugus-upload")
                 with gr.Row():
                     up_access = gr.Radio(list(ACCESS_LEVELS), value="internal", label=t["access"],
                                          elem_id="gugus-upload-access")
@@ -323,8 +323,10 @@ def build_blocks(g, gate: LoginGate | None = None):
             ags = list(access_agencies or [])
             if access == "restricted" and not ags:  # restricted without a choice: the uploader's own agencies
                 ags = list(user.agencies)
-            visible = {r.doc_id for r in g.visible_documents(user)}  # duplicates of unseen documents stay unnamed
-            known = {r.sha256: (r.meta.path if r.doc_id in visible else None) for r in g.documents()}
+            # a copy of a document the uploader may read is a duplicate; a copy of one they may not read is ingested
+            # like any new file (saying "already in the library" would confirm that it exists)
+            visible = {r.doc_id for r in g.visible_documents(user)}
+            known = {r.sha256: r.meta.path for r in g.documents() if r.doc_id in visible}
             given = [Path(f if isinstance(f, str) else getattr(f, "name", str(f))) for f in files]
             # only files that Gradio's upload route stored (issue 10, item 1): a FileData naming any other server
             # file reaches this point as Gradio's copy of it, which the upload route never handed out
@@ -347,7 +349,14 @@ def build_blocks(g, gate: LoginGate | None = None):
             def cb(name: str, i: int, n: int) -> None:
                 progress((i, n), desc=name)
 
-            report = g.ingest(staged.accepted, progress=cb) if staged.accepted else None
+            upload_dir = g.settings.data_dir / "uploads"
+            try:
+                report = g.ingest(staged.accepted, progress=cb) if staged.accepted else None
+            except Exception as e:  # e.g. the data dir is busy: nothing of this upload stays behind
+                discard_uploads(upload_dir, [p.name for p in staged.accepted])
+                raise gr.Error(f"The upload was not ingested, nothing was kept: {e}") from None
+            # a file that failed to ingest leaves neither its copy nor its catalog entry in uploads/
+            discard_uploads(upload_dir, [o.path for o in (report.outcomes if report else []) if o.status == "failed"])
             rows = [[p.name, "rejected", 0, "not uploaded through the upload form (only uploaded files are "
                      "ingested)"] for p in refused]
             rows += [[o.name, o.status, 0, o.reason] for o in staged.outcomes if o.status != "accepted"]

@@ -133,6 +133,23 @@ def _write_catalog(upload_dir: Path, entries: dict[str, dict]) -> None:
     os.replace(tmp, upload_dir / CATALOG_NAME)
 
 
+def discard_uploads(upload_dir: Path, names: list[str]) -> None:
+    """Remove uploaded files (by name in `upload_dir`) and their catalog entries, e.g. after they failed to ingest."""
+    names = [n for n in names if n and safe_name(n) == n]
+    if not names:
+        return
+    with _stage_lock:
+        for n in names:
+            (upload_dir / n).unlink(missing_ok=True)
+        catalog = load_catalog(upload_dir) if (upload_dir / CATALOG_NAME).exists() else {}
+        if any(n in catalog for n in names):
+            fd, tmp = tempfile.mkstemp(prefix=".catalog-", suffix=".tmp", dir=upload_dir)
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                yaml.safe_dump({"documents": {k: v for k, v in catalog.items() if k not in names}}, f,
+                               allow_unicode=True, sort_keys=True)
+            os.replace(tmp, upload_dir / CATALOG_NAME)
+
+
 def stage_uploads(files: list[tuple[Path, str]], upload_dir: Path, max_bytes: int, known: dict[str, str | None],
                   access: str = "public", access_agencies: list[str] | None = None) -> StagedUpload:
     """Check `files` ([(path on disk, name as uploaded)]) and copy the good ones into `upload_dir`.

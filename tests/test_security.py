@@ -332,3 +332,40 @@ def test_agency_filter_works_over_the_api(server):
     finally:
         c.close()
     assert chat and chat[-1]["role"] == "assistant"
+
+
+# ------------------------------------------------------------------------------------------------ item 11
+def test_upload_batch_is_checked_file_by_file(server, world, tmp_path):
+    """One bad file does not sink the batch: each file gets its own status and reason. Files that fail to ingest
+    leave nothing in uploads/ (file or catalog entry). A copy of a document the uploader cannot see is not
+    reported as 'already in the library' (that would confirm it exists)."""
+    import yaml
+    from gradio_client import handle_file
+
+    from test_access import RESTRICTED_TEXT
+
+    g, _ = world
+    good = tmp_path / "laporan_baik.md"
+    good.write_text("# Laporan\n\nPengawasan Kemnaker menemukan 5 agen penyalur ilegal di Batam pada Mei 2025.\n",
+                    encoding="utf-8")
+    bad_ext = tmp_path / "catatan.exe"
+    bad_ext.write_text("bukan dokumen", encoding="utf-8")
+    broken = tmp_path / "rusak.pdf"
+    broken.write_bytes(b"%PDF-1.7\n" + b"\x00garbage" * 200)
+    copy = tmp_path / "salinan.md"
+    copy.write_text(RESTRICTED_TEXT, encoding="utf-8")
+    c = _client(server, "editor1")
+    try:
+        _, rows, _, _ = c.predict([handle_file(str(p)) for p in (good, bad_ext, broken, copy)], "restricted", [],
+                                  api_name="/ingest")
+    finally:
+        c.close()
+    status = {r[0]: (r[1], r[3]) for r in rows["data"]}
+    assert status["laporan_baik.md"][0] == "added", status
+    assert status["catatan.exe"][0] == "rejected" and "supported" in status["catatan.exe"][1], status
+    assert status["rusak.pdf"][0] == "failed" and status["rusak.pdf"][1], status
+    assert status["salinan.md"][0] != "duplicate" and "library" not in status["salinan.md"][1], status
+    up = g.settings.data_dir / "uploads"
+    assert not (up / "rusak.pdf").exists()
+    cat = yaml.safe_load((up / "catalog.yaml").read_text(encoding="utf-8"))["documents"]
+    assert "rusak.pdf" not in cat and "laporan_baik.md" in cat
