@@ -6,7 +6,6 @@ received. A thin layer over app.cycle, app.requests_docx, app.recommendations an
 from __future__ import annotations
 
 import logging
-import tempfile
 from pathlib import Path
 from typing import Any, Callable
 
@@ -37,24 +36,20 @@ TEXT = {
            "ingest": "Upload and ingest", "no_upload": "Only editors and admins can upload."},
 }
 BOARD_HEADERS = ["agency", "item", "status", "values", "sources", "claimed by"]
-
-
-def _download_dir(prefix: str):
-    """A directory for a user's download: a private one registered with app/downloads.py (only its owner may fetch
-    it, issue 10) where that module is present, else a temporary directory."""
-    try:
-        from .downloads import DOWNLOADS
-    except ImportError:
-        return Path(tempfile.mkdtemp(prefix=prefix)), None
-    return DOWNLOADS.private_dir(prefix), DOWNLOADS
-
-
-def _offer(downloads, user, path: Path, g) -> str:
-    if downloads is None:
-        return str(path)
-    ttl = getattr(g.settings, "download_ttl_min", None)
-    return downloads.register(user, path, 60 * ttl if ttl else None)
 REC_HEADERS = ["n", "status", "agencies", "recommendation", "citations"]
+
+
+def _download_dir(prefix: str) -> Path:
+    """A private directory for one user's download (app/downloads.py: only its owner may fetch it)."""
+    from .downloads import DOWNLOADS
+
+    return DOWNLOADS.private_dir(prefix)
+
+
+def _offer(user, path: Path, g) -> str:
+    from .downloads import DOWNLOADS
+
+    return DOWNLOADS.register(user, path, 60 * g.settings.download_ttl_min)
 
 
 def board_rows(b) -> list[list[Any]]:
@@ -123,21 +118,21 @@ def cycle_tab(g, user_of: Callable[[Any], Any]):
             p, d = _period_deadline(period_v, deadline_v)
             user = user_of(request)
             b = board(g, p, d, g.filters_for(user, None))
-            folder, downloads = _download_dir("gugus-cycle-")
+            folder = _download_dir("gugus-cycle-")
             out = folder / f"siklus-{(p.label or 'custom').replace(' ', '-')}.xlsx"
             to_xlsx(b, out)
             counts = ", ".join(f"{s} {b.count(s)}" for s in STATUSES)
             claims = "\n".join(f"- {i}: {', '.join(w)}" for i, w in b.overlaps())
             text = f"**{p}** ({p.start} – {p.end}), batas waktu {d or '-'}: {counts}" + \
                 (f"\n\nDiklaim lebih dari satu instansi:\n{claims}" if claims else "")
-            return text, {"headers": BOARD_HEADERS, "data": board_rows(b)}, _offer(downloads, user, out, g)
+            return text, {"headers": BOARD_HEADERS, "data": board_rows(b)}, _offer(user, out, g)
 
         def letters(period_v, deadline_v, request: gr.Request):
             p, d = _period_deadline(period_v, deadline_v)
             user = user_of(request)
-            out, downloads = _download_dir("gugus-letters-")
+            out = _download_dir("gugus-letters-")
             files = write_requests(g, p, d, out, g.filters_for(user, None))
-            return [_offer(downloads, user, Path(f["path"]), g) for f in files]
+            return [_offer(user, Path(f["path"]), g) for f in files]
 
         def check_recs(period_v, report_v, request: gr.Request):
             try:
