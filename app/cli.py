@@ -40,6 +40,19 @@ def _open(ctx: click.Context, reset: bool = False):
         sys.exit(2)
 
 
+def _writer(g) -> None:
+    """Load the configured writer now; say so on stderr when `local` fell back to `extractive`."""
+    from .generators import GeneratorError
+
+    try:
+        g.answerer
+    except GeneratorError as e:
+        err.print(f"[red]error:[/red] {e}")
+        sys.exit(2)
+    if getattr(g, "writer_note", ""):
+        err.print(f"[yellow]warning:[/yellow] {g.writer_note}")
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--data-dir", type=click.Path(path_type=Path), envvar="GUGUS_DATA_DIR",
               help="Where the index, manifest and logs live (default ./data, env GUGUS_DATA_DIR).")
@@ -275,6 +288,7 @@ def ask(ctx, question, doc_type, agency, date_from, date_to, lang, generator, as
     if generator:
         _settings(ctx).generator = generator
     g = _open(ctx)
+    _writer(g)
     f = g.filters_for(_user(ctx), _filters(doc_type, agency, date_from, date_to, lang))
     who = _user(ctx).name
     try:
@@ -343,6 +357,7 @@ def eval_answers(ctx, qa_file: Path, as_json: bool, failures: bool, generator: s
     if generator:
         _settings(ctx).generator = generator
     g = _open(ctx)
+    _writer(g)
     res = evaluate_answers(g, load_qa(qa_file))
     if as_json:
         click.echo(json.dumps(res, ensure_ascii=False))
@@ -414,6 +429,7 @@ def draft(ctx, section, period_text, lang, agency, doc_type, note, generator, ou
     if generator:
         _settings(ctx).generator = generator
     g = _open(ctx)
+    _writer(g)
     f = g.filters_for(_user(ctx), _filters(doc_type, (), None, None, ()))
     try:
         d = Drafter(g)
