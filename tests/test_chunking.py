@@ -111,9 +111,25 @@ def test_uu21_cukup_jelas_produces_no_chunk(uu21):
     assert all(not c.links for c in uu21.chunks if c.kind == "pasal" and c.pasal in ("Pasal 4", "Pasal 5"))
 
 
-def test_uu21_empty_pasal2_has_no_body_chunk(uu21):
-    assert not [c for c in uu21.chunks if c.kind == "pasal" and c.pasal == "Pasal 2"]
+def test_uu21_pasal2_restored_is_its_own_chunk(uu21):
+    # the corpus copy had lost the body of Pasal 2 (the core offence); restored on 2026-12-01 (corpus/SOURCES.md)
+    p2 = [c for c in uu21.chunks if c.kind == "pasal" and c.pasal == "Pasal 2"]
+    assert p2 and p2[0].text.startswith("(1) Setiap orang yang melakukan perekrutan, pengangkutan")
+    assert "paling lama 15 (lima belas) tahun" in " ".join(c.text for c in p2)
     assert [c for c in uu21.chunks if c.kind == "pasal" and c.pasal == "Pasal 3"]
+    assert not uu21.warnings
+
+
+def test_a_pasal_with_an_empty_body_is_named_in_the_ingest_warnings(tmp_path, corpus_catalog):
+    # the loss that went unnoticed: "Pasal 2" followed directly by "Pasal 3"
+    text = (CORPUS / UU21).read_text(encoding="utf-8")
+    start = text.index("(1) Setiap orang yang melakukan perekrutan")
+    end = text.index("Pasal 3", start)
+    lost = tmp_path / "laws" / "uu_21_2007_pemberantasan_tppo.md"
+    lost.parent.mkdir(parents=True)
+    lost.write_text(text[:start] + text[end:], encoding="utf-8")
+    d = parse_file(lost, UU21, corpus_catalog)
+    assert d.warnings == ["1 Pasal with an empty body (text lost in the source?): Pasal 2"]
 
 
 @pytest.mark.parametrize("doc,limit", [("uu21", MAX_TOKENS), ("uu21_e5", MAX_TOKENS)])
