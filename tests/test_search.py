@@ -236,7 +236,11 @@ def test_dense_postfilter_equals_chroma_filter(corpus_gugus, filters, postfilter
             slow = r.search(q, 10, filters, mode="dense")
         finally:
             del r.store.POSTFILTER_MIN_SHARE
-        assert [h.id for h in fast] == [h.id for h in slow], q
+        assert {h.id for h in fast} == {h.id for h in slow}, q
+        # the same order, except where two passages' scores tie within HNSW's approximation (seen: 0.81571 and
+        # 0.81555 swapped once)
+        for a, b in zip(fast, slow):
+            assert a.id == b.id or abs(a.score - b.score) < 1e-3, (q, a.id, b.id, a.score, b.score)
         assert all(filters.matches(h.meta) for h in fast)
 
 
