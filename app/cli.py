@@ -344,6 +344,31 @@ def serve(ctx, host: str, port: int) -> None:
     run(_open(ctx), host=host, port=port)
 
 
+@cli.command()
+@click.option("--sample", default=64, show_default=True, type=int, help="Stored vectors searched for themselves.")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def check(ctx, sample: int, as_json: bool) -> None:
+    """Verify the data directory: manifest integrity, the store against the manifest, the vector index.
+
+    Exit code 0 when all is well, 1 when a problem was found (each is named with what to do), 2 when the data
+    directory cannot be opened at all."""
+    from .check import check as run_check
+
+    g = _open(ctx)
+    problems, facts = run_check(g, sample=sample)
+    if as_json:
+        click.echo(json.dumps({"ok": not problems, "facts": facts,
+                               "problems": [{"what": p.what, "fix": p.fix} for p in problems]}, ensure_ascii=False))
+    elif problems:
+        for p in problems:
+            err.print(f"[red]problem:[/red] {p.what}\n  what to do: {p.fix}")
+    else:
+        out.print(f"ok: {facts.get('documents', 0)} documents, {facts.get('chunks_stored', 0)} chunks, "
+                  f"{facts.get('vectors_sampled', 0)} sampled vectors found")
+    sys.exit(1 if problems else 0)
+
+
 @eval_group.command(name="answers")
 @click.argument("qa_file", type=click.Path(exists=True, path_type=Path))
 @click.option("--generator", type=click.Choice(GENERATORS), help="Override GUGUS_GENERATOR for this run.")

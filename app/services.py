@@ -9,7 +9,7 @@ from pathlib import Path
 from ..index.embedders import GugusEmbedding, make_embedder
 from ..index.indexer import Indexer, IngestReport
 from ..index.retriever import Filters, Hit, HybridRetriever
-from ..index.store import ChromaStore
+from ..index.store import ChromaStore, StoreError
 from ..ingest.manifest import FileRecord, Manifest
 from .auth import User, UserStore, can_read, local_user, scope_for
 from .locking import data_dir_lock
@@ -20,13 +20,26 @@ log = logging.getLogger(__name__)
 INGEST_LOCK_WAIT_S = 60.0  # how long an ingest waits for a running ingest/backup/restore of the same data dir
 
 
+def open_manifest(path: Path) -> Manifest:
+    """The manifest; a damaged file is a StoreError naming it and what to do (issue 10, item 12)."""
+    import sqlite3
+
+    try:
+        return Manifest(path)
+    except sqlite3.DatabaseError as e:
+        raise StoreError(
+            f"the manifest {path} is damaged ({e}). Restore the data directory from a backup (`gugus restore DIR "
+            f"--force`), or move {path.name} away and run `gugus ingest --reindex` to rebuild it from the "
+            f"documents.") from None
+
+
 class Gugus:
     def __init__(self, settings: Settings | None = None, reset_store: bool = False):
         self.settings = settings or Settings()
         self.settings.data_dir.mkdir(parents=True, exist_ok=True)
         self.embedder: GugusEmbedding = make_embedder(self.settings.embedder)
         self._configure_llama_index()
-        self.manifest = Manifest(self.settings.manifest_path)
+        self.manifest = open_manifest(self.settings.manifest_path)
         if not reset_store:
             self.store = self._open_store(reset=False)
             return
@@ -44,8 +57,17 @@ class Gugus:
             raise
 
     def _open_store(self, reset: bool) -> ChromaStore:
-        return ChromaStore(self.embedder.id, self.embedder.dim, self.settings.data_dir, self.settings.chroma_url,
-                           reset=reset)
+        try:
+            return ChromaStore(self.embedder.id, self.embedder.dim, self.settings.data_dir, self.settings.chroma_url,
+                               reset=reset)
+        except StoreError:
+            raise
+        except Exception as e:  # a damaged chroma.sqlite3 or segment: a message with what to do, not a traceback
+            where = self.settings.chroma_url or self.settings.data_dir / "chroma" / "chroma.sqlite3"
+            raise StoreError(
+                f"the store {where} cannot be opened, it looks damaged ({type(e).__name__}: {str(e)[:160]}). "
+                f"Restore the data directory from a backup (`gugus restore DIR --force`), or move "
+                f"{self.settings.data_dir / 'chroma'} away and rebuild it with `gugus ingest --reindex`.") from None
 
     def _configure_llama_index(self) -> None:
         # llama-index defaults to OpenAI for both; Gugus sets them explicitly so nothing reaches for the network.

@@ -62,9 +62,21 @@ def discover(paths: list[Path]) -> tuple[list[SourceFile], list[FileOutcome]]:
     problems: list[FileOutcome] = []
     for p in paths:
         if p.is_dir():
+            hidden: set[str] = set()
             for f in sorted(p.rglob("*")):
                 rel_parts = f.relative_to(p).parts
-                if f.is_file() and f.name not in IGNORED_NAMES and not any(x.startswith(".") for x in rel_parts):
+                if f.name in IGNORED_NAMES:
+                    continue
+                dot = next((i for i, x in enumerate(rel_parts) if x.startswith(".")), None)
+                if dot is not None:  # hidden files and folders are not read, but named (once per hidden entry)
+                    top = "/".join(rel_parts[:dot + 1])
+                    if top not in hidden:
+                        hidden.add(top)
+                        kind = "folder" if (p / top).is_dir() else "file"
+                        problems.append(FileOutcome(top, "skipped", reason=f"hidden {kind} (its name starts with a "
+                                                    "dot); not ingested"))
+                    continue
+                if f.is_file():
                     files.append(SourceFile(f, f.relative_to(p).as_posix(), p))
         elif p.is_file():
             files.append(SourceFile(p, p.name, p.parent))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from pathlib import Path
 
 import httpx
 import pytest
@@ -369,3 +370,81 @@ def test_upload_batch_is_checked_file_by_file(server, world, tmp_path):
     assert not (up / "rusak.pdf").exists()
     cat = yaml.safe_load((up / "catalog.yaml").read_text(encoding="utf-8"))["documents"]
     assert "rusak.pdf" not in cat and "laporan_baik.md" in cat
+
+
+# ------------------------------------------------------------------------------------------------ item 12
+def _gugus(data_dir, *args, input=None):
+    from click.testing import CliRunner
+
+    from gugus.app.cli import cli
+
+    return CliRunner().invoke(cli, ["--data-dir", str(data_dir), *args], input=input)
+
+
+@pytest.mark.parametrize("damaged", ["manifest.sqlite", "chroma/chroma.sqlite3"])
+def test_damaged_data_gives_a_message_not_a_traceback(tmp_path, damaged):
+    """A corrupt manifest or store is named with what to do, in a few lines, instead of a traceback."""
+    from answer_helpers import open_gugus
+    from helpers import NEWS002, copy_corpus
+
+    data = tmp_path / "data"
+    open_gugus(data, copy_corpus(tmp_path / "corpus", NEWS002)).close()
+    target = data / damaged
+    target.write_bytes(b"this is not an SQLite database, it was damaged\n" * 200)
+    for f in (target.with_name(target.name + "-wal"), target.with_name(target.name + "-shm")):
+        f.unlink(missing_ok=True)
+    for args in (["docs"], ["search", "restitusi"], ["check"]):
+        r = _gugus(data, *args)
+        assert r.exit_code == 2, (args, r.exit_code, r.output)
+        assert "Traceback" not in r.output and len(r.output.strip().splitlines()) <= 10, r.output
+        flat = "".join(r.output.splitlines())  # the console wraps long paths
+        assert target.name in flat and "restore" in flat and "reindex" in flat, r.output
+
+
+def test_check_passes_on_a_healthy_store_and_names_a_damaged_vector_index(tmp_path):
+    """`gugus check` verifies the store against the manifest, and that the vector index finds stored vectors
+    (a damaged HNSW file still answers searches, with wrong results)."""
+    import subprocess
+    import sys
+
+    from answer_helpers import open_gugus
+    from helpers import NEWS002, copy_corpus
+
+    data = tmp_path / "data"
+    open_gugus(data, copy_corpus(tmp_path / "corpus", NEWS002)).close()
+    r = _gugus(data, "check")
+    assert r.exit_code == 0 and "ok" in r.output.lower(), r.output
+    # a store big enough that Chroma keeps its HNSW index on disk (made in another process, like a server would)
+    big = tmp_path / "big"
+    make = (
+        "import numpy as np; from pathlib import Path; from gugus.app.services import Gugus; "
+        "from gugus.app.settings import Settings; "
+        f"g = Gugus(Settings(data_dir=Path({str(big)!r}))); "
+        "e = np.random.default_rng(0).standard_normal((1500, g.embedder.dim)).astype('float32'); "
+        "[g.store.col.add(ids=[f'x:{j}' for j in range(i, i + 500)], embeddings=e[i:i + 500].tolist(), "
+        "documents=['x'] * 500, metadatas=[{'doc_id': 'x'}] * 500) for i in range(0, 1500, 500)]"
+    )
+    subprocess.run([sys.executable, "-c", make], check=True, capture_output=True, timeout=300)
+    hnsw = next(big.glob("chroma/*/data_level0.bin"))
+    hnsw.write_bytes(b"\0" * hnsw.stat().st_size)
+    gugus = [str(Path(sys.executable).parent / "gugus")]
+    r = subprocess.run(gugus + ["--data-dir", str(big), "check"], capture_output=True, text=True, timeout=300)
+    out = r.stdout + r.stderr
+    assert r.returncode == 1, out
+    assert "vector index" in out and "--reindex" in out and "Traceback" not in out, out
+
+
+def test_ingest_names_the_hidden_files_it_skips(tmp_path):
+    """`gugus ingest DIR` says which dotfiles (and hidden folders) it did not read, instead of skipping silently."""
+    from helpers import NEWS002, copy_corpus
+
+    corpus = copy_corpus(tmp_path / "corpus", NEWS002)
+    (corpus / ".catatan_rahasia.md").write_text("# Catatan\n\nIni berkas tersembunyi.\n", encoding="utf-8")
+    (corpus / ".arsip").mkdir()
+    (corpus / ".arsip" / "lama.md").write_text("# Lama\n\nArsip lama.\n", encoding="utf-8")
+    r = _gugus(tmp_path / "data", "ingest", str(corpus), "--json")
+    assert r.exit_code == 0, r.output
+    files = {f["path"]: f for f in json.loads(r.output)["files"]}
+    assert files[".catatan_rahasia.md"]["status"] == "skipped" and "hidden" in files[".catatan_rahasia.md"]["reason"]
+    assert files[".arsip"]["status"] == "skipped" and "hidden" in files[".arsip"]["reason"]
+    assert files[NEWS002]["status"] == "added"

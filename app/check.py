@@ -1,0 +1,86 @@
+"""`gugus check`: verify the data directory (manifest and store) and say what to do about each problem.
+
+Checks, in order:
+- the manifest passes SQLite's integrity check, and no file is left `pending` by an interrupted ingest;
+- the store holds exactly the chunks the manifest lists, per document;
+- the vector index finds stored vectors: a sample of stored embeddings is searched for, and each must come back
+  as (a copy of) itself. A damaged HNSW file still answers searches, only with wrong results; this catches it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+REINDEX = "run `gugus ingest --reindex` (re-embeds every document), or restore a backup (`gugus restore DIR --force`)"
+
+
+@dataclass
+class Problem:
+    what: str
+    fix: str
+
+
+def check(g, sample: int = 64) -> tuple[list[Problem], dict]:
+    """(problems, facts) for the data directory of `g` (a Gugus)."""
+    problems: list[Problem] = []
+    facts: dict = {}
+    try:
+        res = g.manifest.db.execute("PRAGMA integrity_check").fetchall()
+        ok = [r[0] for r in res] == ["ok"]
+    except Exception as e:  # noqa: BLE001  (any failure here is the finding)
+        ok, res = False, [(f"{type(e).__name__}: {e}",)]
+    if not ok:
+        problems.append(Problem(f"the manifest {g.settings.manifest_path} fails SQLite's integrity check "
+                                f"({'; '.join(str(r[0]) for r in res[:3])})", REINDEX))
+    records = g.manifest.all()
+    pending = [r for r in records if r.status != "done"]
+    if pending:
+        problems.append(Problem(f"{len(pending)} file(s) left pending by an interrupted ingest: "
+                                + ", ".join(r.path for r in pending[:5]), "run `gugus ingest` (it redoes them)"))
+    done = [r for r in records if r.status == "done"]
+    expected = sum(r.chunks for r in done)
+    try:
+        stored = g.store.col.count()
+    except Exception as e:  # noqa: BLE001
+        problems.append(Problem(f"the store cannot be read ({type(e).__name__}: {str(e)[:160]})", REINDEX))
+        return problems, facts
+    facts.update(documents=len(done), chunks_expected=expected, chunks_stored=stored)
+    if stored != expected:
+        problems.append(Problem(f"the store holds {stored} chunks, the manifest lists {expected}", REINDEX))
+    wrong = []
+    for r in done:
+        try:
+            n = len(g.store.col.get(where={"doc_id": r.doc_id}, include=[])["ids"])
+        except Exception as e:  # noqa: BLE001
+            problems.append(Problem(f"the store cannot list the chunks of {r.path} ({type(e).__name__})", REINDEX))
+            break
+        if n != r.chunks:
+            wrong.append(f"{r.path} ({n} of {r.chunks})")
+    if wrong:
+        problems.append(Problem(f"{len(wrong)} document(s) with missing or extra chunks: " + ", ".join(wrong[:5]),
+                                "run `gugus ingest --reindex`, or re-ingest those files"))
+    problems += _vector_index(g, stored, sample, facts)
+    return problems, facts
+
+
+def _vector_index(g, stored: int, sample: int, facts: dict) -> list[Problem]:
+    if stored == 0:
+        return []
+    col = g.store.col
+    step = max(1, stored // sample)
+    try:
+        ids = col.get(include=[], limit=stored)["ids"][::step][:sample]
+        got = col.get(ids=ids, include=["embeddings"])
+        res = col.query(query_embeddings=[list(map(float, e)) for e in got["embeddings"]], n_results=3,
+                        include=["distances"])
+    except Exception as e:  # noqa: BLE001
+        return [Problem(f"the vector index cannot be searched ({type(e).__name__}: {str(e)[:160]})", REINDEX)]
+    lost = 0
+    for own, found, dist in zip(got["ids"], res["ids"], res["distances"]):
+        # itself, or an identical vector (a duplicate passage) at distance ~0
+        if own not in found and not (dist and dist[0] < 1e-4):
+            lost += 1
+    facts.update(vectors_sampled=len(got["ids"]), vectors_not_found=lost)
+    if lost:
+        return [Problem(f"the vector index is damaged: {lost} of {len(got['ids'])} sampled stored vectors are not "
+                        f"found by a search for themselves (searches return wrong passages)", REINDEX)]
+    return []
