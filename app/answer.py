@@ -13,6 +13,7 @@ from ..ingest.catalog import detect_language
 from ..prompts import NOT_FOUND, get_prompt
 from .audit import AuditLog
 from .generators import ExtractiveGenerator, GenerationRequest, Generator, GeneratorError
+from .limits import check_question
 from .types import AnswerResult, Passage
 from .verify import Verifier, render, renumber
 from .writer import Unit, Writer, WriterStats
@@ -62,7 +63,7 @@ class AnswerPipeline:
     def stream(self, question: str, filters: Filters | None = None, history: list[tuple[str, str]] | None = None,
                user: str | None = None) -> Iterator[tuple[str, object]]:
         """Yields ("delta", text) while generating, then ("result", AnswerResult)."""
-        question = question.strip()
+        question = check_question(question, self.g.settings)  # stripped; LimitError over GUGUS_MAX_QUESTION_CHARS
         t0 = time.perf_counter()
         timings: dict[str, float] = {}
         lang = detect_language(question)

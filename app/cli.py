@@ -282,6 +282,7 @@ def _print_answer(r) -> None:
 def ask(ctx, question, doc_type, agency, date_from, date_to, lang, generator, as_json, questions) -> None:
     """Answer a question from the documents, every sentence cited [n]; says so when the documents don't answer."""
     from .generators import GeneratorError
+    from .limits import LimitError
 
     if not question and not questions:
         raise click.UsageError("give a QUESTION or --questions FILE")
@@ -299,7 +300,7 @@ def ask(ctx, question, doc_type, agency, date_from, date_to, lang, generator, as
                     click.echo(json.dumps(g.answerer.ask(q, f, user=who).to_json(), ensure_ascii=False))
             return
         r = g.answerer.ask(question, f, user=who)
-    except GeneratorError as e:
+    except (GeneratorError, LimitError) as e:
         err.print(f"[red]error:[/red] {e}")
         sys.exit(2)
     if as_json:

@@ -80,7 +80,8 @@ class Gugus:
     @cached_property
     def indexer(self) -> Indexer:
         return Indexer(self.store, self.embedder, self.manifest, self.settings.chunk_max_tokens,
-                       max_file_bytes=int(self.settings.max_file_mb * 2**20))
+                       max_file_bytes=int(self.settings.max_file_mb * 2**20),
+                       max_chunks=self.settings.max_passages_per_file)
 
     @cached_property
     def retriever(self) -> HybridRetriever:
@@ -136,7 +137,7 @@ class Gugus:
         if not getattr(gen, "writes_evidence", False):
             return None
         return Writer(gen, FaithfulnessChecker(self.embedder, self.settings.writer_similarity_min),
-                      max_tokens=self.settings.writer_max_tokens)
+                      max_tokens=self.settings.writer_max_tokens, unit_sentences=self.settings.writer_unit_sentences)
 
     @cached_property
     def answerer(self):

@@ -56,6 +56,8 @@ class Settings(BaseSettings):
     writer_input: str = Field("evidence", pattern="^(evidence|passages)$",
                               description="openai generator: write from the chosen evidence sentences (like local) "
                                           "or synthesise from whole passages")
+    writer_unit_sentences: int = Field(1, ge=1, le=8, description="evidence sentences the writer renders per call "
+                                                                  "(a failed check quotes that many)")
     writer_max_tokens: int = Field(160, ge=16, le=2048, description="tokens the writer may write per evidence unit")
     writer_similarity_min: float = Field(0.80, ge=0, le=1, description="cross-lingual e5 similarity a rendering "
                                                                         "needs to its evidence (app/faithful.py)")
@@ -80,6 +82,10 @@ class Settings(BaseSettings):
                                  "unset = none (the client address is the TCP peer)")
     download_ttl_min: float = Field(60, gt=0, description="a figures CSV or draft file made for one user is "
                                     "downloadable by that user only, and deleted after this many minutes")
+    max_question_chars: int = Field(2000, ge=10, description="longer questions are refused with a message, before "
+                                    "any retrieval (a 1,000,000-character question kept both cores busy for minutes)")
+    max_passages_per_file: int = Field(5000, ge=1, description="a file that would make more passages is named and "
+                                       "skipped before anything is embedded")
     login_max_failures: int = Field(5, ge=1, description="wrong passwords for one name from one address ...")
     login_addr_max_failures: int = Field(30, ge=1, description="... or for any names from one address ...")
     login_failure_window_s: float = Field(300, gt=0, description="... within this window, before logins from "

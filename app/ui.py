@@ -19,6 +19,7 @@ from fastapi import Request
 from ..index.retriever import Filters
 from ..ingest.types import ACCESS_LEVELS, DOC_TYPES, IngestError
 from .auth import User
+from .limits import question_problem
 from .uploads import came_through_upload, discard_uploads, stage_uploads
 from .webauth import LoginGate, is_loopback
 
@@ -280,6 +281,12 @@ def build_blocks(g, gate: LoginGate | None = None):
             messages = list(messages or [])
             if not message:
                 yield messages, gr.update(), None, ""
+                return
+            too_long = question_problem(message, g.settings)  # GUGUS_MAX_QUESTION_CHARS: refused before any work
+            if too_long:  # the question stays in the box (the last output), to be shortened
+                messages += [{"role": "user", "content": message[:200] + "…"},
+                             {"role": "assistant", "content": too_long}]
+                yield messages, gr.update(), None, message
                 return
             try:
                 filters = _filters(types, ags, dfrom, dto)

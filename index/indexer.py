@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 IGNORED_NAMES = {CATALOG_NAME, "SOURCES.md", "README.md", ".gitkeep", ".DS_Store", "Thumbs.db"}
 EMBED_BATCH = 64
 DEFAULT_MAX_FILE_BYTES = 100 * 2**20
+DEFAULT_MAX_CHUNKS = 5000  # passages per file (GUGUS_MAX_PASSAGES_PER_FILE)
 
 
 @dataclass
@@ -96,9 +97,10 @@ def _same_access(meta, entry: dict | None) -> bool:
 
 class Indexer:
     def __init__(self, store: ChromaStore, embedder: GugusEmbedding, manifest: Manifest, max_tokens: int,
-                 max_file_bytes: int = DEFAULT_MAX_FILE_BYTES):
+                 max_file_bytes: int = DEFAULT_MAX_FILE_BYTES, max_chunks: int = DEFAULT_MAX_CHUNKS):
         self.store, self.embedder, self.manifest, self.max_tokens = store, embedder, manifest, max_tokens
         self.max_file_bytes = max_file_bytes
+        self.max_chunks = max_chunks
 
     def sync(self, paths: list[Path], prune: bool = False,
              progress: Callable[[str, int, int], None] | None = None) -> IngestReport:
@@ -158,6 +160,10 @@ class Indexer:
             log.exception("unexpected error parsing %s", sf.path)
             return FileOutcome(sf.rel, "failed", reason=f"unexpected {type(e).__name__}: {e}",
                                seconds=time.perf_counter() - t)
+        if len(doc.chunks) > self.max_chunks:  # a "text bomb" must not hold the ingest lock embedding for minutes
+            return FileOutcome(sf.rel, "failed", reason=f"makes {len(doc.chunks)} passages; the limit is "
+                               f"{self.max_chunks} per file (setting GUGUS_MAX_PASSAGES_PER_FILE); nothing was "
+                               "embedded", seconds=time.perf_counter() - t)
         te = time.perf_counter()
         texts = [c.index_text(doc.meta) for c in doc.chunks]
         vectors: list[list[float]] = []

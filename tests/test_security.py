@@ -448,3 +448,46 @@ def test_ingest_names_the_hidden_files_it_skips(tmp_path):
     assert files[".catatan_rahasia.md"]["status"] == "skipped" and "hidden" in files[".catatan_rahasia.md"]["reason"]
     assert files[".arsip"]["status"] == "skipped" and "hidden" in files[".arsip"]["reason"]
     assert files[NEWS002]["status"] == "added"
+
+
+# ------------------------------------------------------------------------------------------------ item 5 (part)
+def test_over_long_question_is_refused_at_once(server, world):
+    """A question over GUGUS_MAX_QUESTION_CHARS gets a clear message at once (a 1,000,000-character question kept
+    both cores busy for minutes); the chat keeps the question in the box so nothing is lost."""
+    import time
+
+    g, _ = world
+    long_q = ("Apa kode sandi rumah aman korban perdagangan orang " * 2000)[:100_000]
+    c = _client(server, "sosial")
+    t0 = time.perf_counter()
+    try:
+        chat, sources, kept = c.predict(long_q, [], [], [], "", "", api_name="/ask")
+    finally:
+        c.close()
+    took = time.perf_counter() - t0
+    last = chat[-1]["content"]
+    last = " ".join(x.get("text", "") for x in last) if isinstance(last, list) else str(last)
+    assert "GUGUS_MAX_QUESTION_CHARS" in last and f"{g.settings.max_question_chars:,}" in last, last[:300]
+    assert kept == long_q  # the question stays in the box
+    assert took < 30, took
+    r = _gugus(g.settings.data_dir, "ask", long_q)
+    assert r.exit_code == 2 and "GUGUS_MAX_QUESTION_CHARS" in r.output, r.output[:300]
+
+
+def test_a_file_with_too_many_passages_is_refused(tmp_path):
+    """A file that would make more than GUGUS_MAX_PASSAGES_PER_FILE passages is named and skipped before
+    anything is embedded; the other files are ingested."""
+    from answer_helpers import open_gugus
+    from helpers import NEWS002, copy_corpus
+
+    many = "\n\n".join(f"## Bagian {i}\n\nParagraf nomor {i} tentang rapat koordinasi gugus tugas." for i in range(40))
+    corpus = copy_corpus(tmp_path / "corpus", NEWS002, extra={"bom.md": "# Bom teks\n\n" + many})
+    g = open_gugus(tmp_path / "data", corpus, ingest=False, max_passages_per_file=10)
+    try:
+        report = g.ingest()
+        by = {o.path: o for o in report.outcomes}
+        assert by["bom.md"].status == "failed", by["bom.md"]
+        assert "GUGUS_MAX_PASSAGES_PER_FILE" in by["bom.md"].reason and "10" in by["bom.md"].reason
+        assert by[NEWS002].status == "added" and report.chunks_embedded == by[NEWS002].chunks
+    finally:
+        g.close()
