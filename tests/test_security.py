@@ -491,3 +491,26 @@ def test_a_file_with_too_many_passages_is_refused(tmp_path):
         assert by[NEWS002].status == "added" and report.chunks_embedded == by[NEWS002].chunks
     finally:
         g.close()
+
+
+def test_downloads_are_deleted_when_they_expire():
+    """Item 9, 'left behind': a private download is removed (file and its 0700 directory) once it expires."""
+    import stat
+
+    from gugus.app.auth import User
+    from gugus.app.downloads import Downloads
+
+    d = Downloads(ttl_s=3600)
+    ani, budi = User("ani", "reader", id="a1"), User("budi", "reader", id="b2")
+    folder = d.private_dir("gugus-test-")
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    f = folder / "x.csv"
+    f.write_text("a,b\n", encoding="utf-8")
+    path = d.register(ani, f, ttl_s=0.2)
+    assert d.allowed(ani, path) and not d.allowed(budi, path)
+    assert not d.allowed(User("ani", "reader", id="new-account"), path)  # same name, new account
+    import time
+
+    time.sleep(0.3)
+    assert not d.allowed(ani, path)
+    assert d.sweep() == 1 and not f.exists() and not folder.exists()
