@@ -74,7 +74,12 @@ def cli(ctx: click.Context, data_dir: Path | None, as_user: str | None) -> None:
         s.data_dir = data_dir
     user = local_user(s.user)
     if as_user:
-        user = UserStore(s.users_path).get(as_user)
+        from .auth import AuthError
+
+        try:
+            user = UserStore(s.users_path).get(as_user)
+        except AuthError as e:  # a damaged users file: named, never a traceback
+            raise click.BadParameter(str(e), param_hint="--as") from None
         if user is None:
             raise click.BadParameter(f"no user '{as_user}' (see `gugus users list`)", param_hint="--as")
     ctx.obj = {"settings": s, "user": user}
@@ -635,7 +640,13 @@ def users_remove(ctx, name: str) -> None:
 @click.pass_context
 def users_list(ctx, as_json: bool) -> None:
     """List users with their role and agencies (never their password hashes)."""
-    users = _users(ctx).list()
+    from .auth import AuthError
+
+    try:
+        users = _users(ctx).list()
+    except AuthError as e:
+        err.print(f"[red]error:[/red] {e}")
+        sys.exit(2)
     if as_json:
         click.echo(json.dumps([{"name": u.name, "role": u.role, "agencies": list(u.agencies)} for u in users],
                               ensure_ascii=False))

@@ -129,6 +129,9 @@ def test_empty_or_corrupt_users_file_fails_closed_at_start(lone, content):
         r = CliRunner().invoke(cli, ["--data-dir", str(g.settings.data_dir), "users", "add", "x1", "--role",
                                      "reader", "--password-stdin"], input="long-password-1\n")
         assert r.exit_code == 2 and "users.json" in r.output, r.output
+        for args in (["users", "list"], ["--as", "solo", "docs"]):
+            r = _gugus(g.settings.data_dir, *args)
+            assert r.exit_code == 2 and "users.json" in "".join(r.output.splitlines()), (args, r.output)
         assert g.settings.users_path.read_text(encoding="utf-8") == content  # nothing lost
 
 
