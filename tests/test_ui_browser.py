@@ -121,8 +121,10 @@ def _check_ask_api(client):
     ask = api["named_endpoints"]["/ask"]
     params = [p["parameter_name"] for p in ask["parameters"]]
     assert params[0] == "message", params
-    # only the chat, ingest, draft and figures endpoints are exposed; clear/submit/lang switches/edits are not
-    assert set(api["named_endpoints"]) <= {"/ask", "/ingest", "/draft", "/figures"}, set(api["named_endpoints"])
+    # only the chat, ingest, draft, figures and TIP-cycle endpoints are exposed; clear/submit/lang switches/edits
+    # are not
+    assert set(api["named_endpoints"]) <= {"/ask", "/ingest", "/draft", "/figures", "/chart", "/charts", "/cycle",
+                                           "/requests", "/recommendations", "/statutory", "/submit"}, set(api["named_endpoints"])
     args = {"message": QUESTION, "messages": [], "types": [], "ags": [], "dfrom": "", "dto": ""}
     assert set(params) == set(args), params
     chat, sources, question_box = client.predict(*[args[p] for p in params], api_name="/ask")
