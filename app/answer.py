@@ -16,7 +16,7 @@ from .generators import ExtractiveGenerator, GenerationRequest, Generator, Gener
 from .limits import check_question
 from .types import AnswerResult, Passage
 from .verify import Verifier, render, renumber
-from .writer import Unit, Writer, WriterStats
+from .writer import Writer, WriterStats, units_of
 
 log = logging.getLogger(__name__)
 
@@ -134,15 +134,15 @@ class AnswerPipeline:
             units.setdefault(x[1], []).append(x[3])
         kept, removed, stats = [], [], WriterStats()
         for n, sents in units.items():
-            unit = Unit(by_n[n], sents)
-            for kind, value in self.writer.answer_events(question, lang, unit):
-                if kind == "written":
-                    k, r, st = value
-                    kept += k
-                    removed += r
-                    stats.add(st)
-                else:
-                    yield kind, value
+            for unit in units_of(by_n[n], sents, self.writer.unit_sentences):
+                for kind, value in self.writer.answer_events(question, lang, unit):
+                    if kind == "written":
+                        k, r, st = value
+                        kept += k
+                        removed += r
+                        stats.add(st)
+                    else:
+                        yield kind, value
         yield "written", (kept, removed, stats)
 
     def ask(self, question: str, filters: Filters | None = None, history: list[tuple[str, str]] | None = None,

@@ -36,7 +36,7 @@ from .answer import is_not_found
 from .generators import ExtractiveGenerator, GenerationRequest, evict_oldest, sentence_units
 from .types import Draft, DraftParagraph, Gap, Passage, Sentence
 from .verify import CITE, render, renumber, split_sentences
-from .writer import Unit, WriterStats
+from .writer import WriterStats, units_of
 
 log = logging.getLogger(__name__)
 
@@ -218,11 +218,12 @@ class Drafter:
         removed: list[Sentence] = []
         stats = WriterStats()
         for n, sents in groups.items():
-            k, r, st = self.writer.render("draft", lang, Unit(by_n[n], sents), section=outline.label(lang),
-                                          subtopic=sub.label(lang))
-            kept += k
-            removed += r
-            stats.add(st)
+            for unit in units_of(by_n[n], sents, self.writer.unit_sentences):
+                k, r, st = self.writer.render("draft", lang, unit, section=outline.label(lang),
+                                              subtopic=sub.label(lang))
+                kept += k
+                removed += r
+                stats.add(st)
         return kept, removed, stats
 
     def _llm_text(self, sub: Subtopic, outline: Outline, period: Period, lang: str, note: str,

@@ -93,6 +93,13 @@ def hints(evidence: str, target: str, limit: int = 8) -> str:
     return f"{head}: " + "; ".join(lines) + "\n"
 
 
+def units_of(passage: Passage, sentences: list[str], per_unit: int = 1) -> list[Unit]:
+    """One passage's chosen sentences as units of at most `per_unit` sentences: each is rendered (or quoted) on its
+    own, so that a rendering that fails a check costs the quotation of that sentence only."""
+    per_unit = max(1, per_unit)
+    return [Unit(passage, sentences[i:i + per_unit]) for i in range(0, len(sentences), per_unit)]
+
+
 def quotation(unit: Unit) -> list[Sentence]:
     """The unit's own sentences, shown as quotations with the unit's citation."""
     out = []
@@ -107,9 +114,10 @@ class Writer:
     """Renders units with a chat backend (app/generators: LocalGenerator, OpenAIGenerator)."""
 
     def __init__(self, backend, checker: FaithfulnessChecker, max_tokens: int = 160, max_hints: int = 8,
-                 max_length_ratio: float = 2.5):
+                 max_length_ratio: float = 2.5, unit_sentences: int = 1):
         self.backend = backend
         self.checker = checker
+        self.unit_sentences = unit_sentences
         self.max_tokens, self.max_hints, self.max_length_ratio = max_tokens, max_hints, max_length_ratio
 
     @property
