@@ -79,6 +79,42 @@ class Evidence:
     question: str = ""  # the question answered: its words (not its numbers) may be used
 
 
+# What a number counts, read off the word after it: a rendering may not move a number to another kind of thing
+# ("LPSK terdiri atas 7 orang ... masa jabatan 5 tahun" rendered "five members" takes the 5 of the years).
+_KINDS = {
+    "time": r"tahun|years?|bulan|months?|hari|days?|jam|hours?|minggu|pekan|weeks?|menit|minutes?",
+    "money": r"rupiah|idr|rp|dollars?|usd",
+    "percent": r"persen|percent|per\s+cent|%",
+    "people": r"orang|persons?|people|anggota|members?|korban|victims?|pelaku|perpetrators?|traffickers?|"
+              r"tersangka|suspects?|terdakwa|defendants?|terpidana|convicts?|pekerja|workers?|anak|child(?:ren)?|"
+              r"perempuan|women|wni|citizens?|pmi",
+    "cases": r"kasus|cases?|perkara|putusan|convictions?|verdicts?|penyidikan|investigations?|penuntutan|"
+             r"prosecutions?",
+}
+_KIND_RE = [(k, re.compile(rf"^\s*(?:\([^)]*\)\s*)?(?:(?:{'|'.join(MULTIPLIERS)})\s+)?(?:[\w-]+\s+)?(?:{p})\b", re.I))
+            for k, p in _KINDS.items()]
+
+
+def kind_after(text: str, end: int, currency: bool = False) -> str | None:
+    """The kind of thing the number ending at `end` counts (time, money, percent, people, cases), or None."""
+    if currency:
+        return "money"
+    rest = text[end:end + 60]
+    for k, rx in _KIND_RE:
+        m = rx.match(rest)
+        if m and (k != "people" or len(m.group(0).split()) <= 3):
+            return k
+    return None
+
+
+def _kinds(text: str, lang: str) -> dict[int, str | None]:
+    """position of each number -> what it counts."""
+    out: dict[int, str | None] = {}
+    for m in NUMBER_EXPR.finditer(text):
+        out[m.start()] = kind_after(text, m.end(), bool(m.group("cur1")) or bool(m.group("pct")))
+    return out
+
+
 def _values(text: str, lang: str) -> list[tuple[float, str | None, int]]:
     """(value, bound, position) of every number in `text`, read with the language's separators; a range
     ("3 to 15", "antara 3 dan 15") bounds its ends (min, max)."""
@@ -141,11 +177,18 @@ def check_numbers(written: str, written_lang: str, ev: Evidence) -> list[str]:
     other = "id" if written_lang == "en" else "en"
     mine = _values(written, written_lang)
     alt = {pos: v for v, _, pos in _values(written, other)}
+    my_kinds = _kinds(written, written_lang)
+    ev_kinds = _kinds(ev.text, ev.lang)
     for v, bound, pos in mine:
         candidates = [v] + ([alt[pos]] if pos in alt and not _near(alt[pos], v) else [])
         same = [h for h in have if any(_near(h[0], c) for c in candidates)]
         if not same:
             problems.append(f"number {v:g} is not in the evidence")
+            continue
+        kind = my_kinds.get(pos)
+        theirs = {ev_kinds.get(h[2]) for h in same if h[2] >= 0}
+        if kind and theirs and None not in theirs and kind not in theirs:
+            problems.append(f"number {v:g} counts {kind} here but {'/'.join(sorted(theirs))} in the evidence")
             continue
         if bound and not any(h[1] == bound for h in same):
             problems.append(f"bound '{bound}' on {v:g} is not in the evidence")

@@ -18,6 +18,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
+from ..index.keyword import analyze
 from ..ingest.catalog import detect_language
 from ..prompts import get_prompt
 from .faithful import Evidence, FaithfulnessChecker, term_pairs
@@ -167,7 +168,7 @@ class Writer:
             stats.prompt_tokens.append(result.prompt_tokens)
             stats.model_ms, stats.waited_ms = result.model_ms, result.waited_ms
         written = self.clean(text)
-        problems = self.problems(written, lang, unit, self._question(fields))
+        problems = self.problems(written, lang, unit, self._question(fields), restates=fields.get("question", ""))
         if not problems:
             sents = [Sentence(s, [unit.passage.n], kind="rendered", evidence=unit.text)
                      for s in split_sentences(written)]
@@ -189,9 +190,13 @@ class Writer:
         t = re.sub(r"\s+([.,;:!?])", r"\1", t)
         return " ".join(t.split())
 
-    def problems(self, written: str, lang: str, unit: Unit, question: str = "") -> list[str]:
+    def problems(self, written: str, lang: str, unit: Unit, question: str = "", restates: str = "") -> list[str]:
         if not written or written.upper().rstrip(".") == "NONE":
             return ["the writer found no answer in the evidence"]
+        if restates:  # an answer must add something to the question: a number, or at least two words of its own
+            new = set(analyze(written)) - set(analyze(restates))
+            if not new or (len(new) < 2 and not any(t[:1].isdigit() for t in new)):
+                return ["the writing restates the question without answering it"]
         if INJECTION.search(written):
             return ["the writing repeats an instruction"]
         if len(written.split()) > self.max_length_ratio * len(unit.text.split()) + 20:

@@ -91,3 +91,11 @@ def test_similarity_threshold_applies_last():
     assert c.check("The budget reached IDR 11.4 billion in 2024.", "en", BUDGET) == ["similarity 0.60 below 0.80"]
     assert FaithfulnessChecker(Fixed(), similarity_min=0.5).check("The budget reached IDR 11.4 billion in 2024.",
                                                                   "en", BUDGET) == []
+
+
+def test_a_number_may_not_move_to_another_kind_of_thing():
+    # measured on the dev set: "LPSK terdiri atas 7 orang ... 5 tahun" rendered as "five members"
+    ev = Evidence("LPSK terdiri atas 7 (tujuh) orang anggota. Masa jabatan anggota LPSK adalah 5 (lima) tahun.", "id")
+    assert check_numbers("The LPSK has five members, and they serve for five years.", "en", ev) == \
+        ["number 5 counts people here but time in the evidence"]
+    assert check_numbers("The LPSK has seven members, and they serve for five years.", "en", ev) == []
