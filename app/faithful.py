@@ -277,14 +277,18 @@ def check_terms(written: str, written_lang: str, ev: Evidence, min_share: float 
         have = set(analyze(support))
         share = len(mine & have) / len(mine)
         return [] if share >= min_share else [f"only {share:.0%} of its words are in the evidence"]
-    problems = []
+    # every counterpart any list gives a term counts ("forced labor": "kerja paksa" or "kerja atau pelayanan paksa")
+    counterparts: dict[str, set[str]] = {}
     for en, idn in term_pairs():
         mine, theirs = (en, idn) if written_lang == "en" else (idn, en)
-        used = next((t for t in mine if _has(t, low)), None)
-        if used is None:
+        for t in mine:
+            counterparts.setdefault(t, set()).update(theirs + mine)
+    problems = []
+    for used in sorted(counterparts, key=len, reverse=True):  # a longer phrase covers its parts
+        if not _has(used, low):
             continue
-        low = re.sub(rf"(?<!\w){re.escape(used)}(?:s|es)?(?!\w)", " ", low)  # a longer phrase covers its parts
-        if not any(_has(t, support) for t in theirs + mine):
+        low = re.sub(rf"(?<!\w){re.escape(used)}(?:s|es)?(?!\w)", " ", low)
+        if not any(_has(t, support) for t in counterparts[used]):
             problems.append(f"term '{used}' has no counterpart in the evidence")
     return problems
 

@@ -92,14 +92,28 @@ def test_an_english_question_over_indonesian_sources_is_answered_in_english(corp
     from gugus.ingest.catalog import detect_language
 
     pipe, _ = writer_pipeline(corpus_gugus, local, corpus_gugus.settings.writer_similarity_min)
-    r = pipe.ask("How does the 2007 anti-trafficking law define exploitation?")
+    r = pipe.ask("How did the original 2006 witness and victim protection law define a 'victim'?")  # dev q007
     assert not r.abstained and r.citations
-    assert r.citations[0].hit.meta["path"].endswith("uu_21_2007_pemberantasan_tppo.md")
-    assert "Eksploitasi adalah" in r.citations[0].text  # the definition, Pasal 1 angka 7
+    assert r.citations[0].hit.meta["path"].endswith("uu_13_2006_perlindungan_saksi_korban.md")
+    assert "Korban adalah seseorang yang mengalami penderitaan fisik, mental" in r.citations[0].text
     written = [s for s in r.sentences if s.kind == "rendered"]
     assert written, [x.reason for x in r.removed]
     assert all(detect_language(s.text) == "en" for s in written)
     assert r.generator == "local" and r.prompt == "write_answer_en.md"
+    assert all(s.cites == [1] for s in r.sentences)
+
+
+def test_a_bound_is_kept_on_the_real_corpus(corpus_gugus, local):
+    pipe, _ = writer_pipeline(corpus_gugus, local, corpus_gugus.settings.writer_similarity_min)
+    r = pipe.ask("What prison term does Article 2 of Law 21/2007 set for the basic trafficking offence?")  # dev q093
+    assert not r.abstained and r.citations[0].hit.meta.get("pasal") == "Pasal 2"
+    written = " ".join(s.text for s in r.sentences if s.kind == "rendered").lower()
+    quoted = " ".join(s.text for s in r.sentences if s.kind == "quoted")
+    if written:  # when written, the bounds are the law's: 3 to 15 years
+        assert re.search(r"\b(at least|minimum of) (3|three)\b", written) and re.search(r"\b(15|fifteen)\b", written)
+        assert not re.search(r"\b(at most|maximum of|up to) (3|three)\b", written)
+    else:
+        assert "paling singkat 3 (tiga) tahun" in quoted
 
 
 def test_an_unanswerable_question_is_refused(corpus_gugus, local):
