@@ -16,7 +16,7 @@ from .generators import ExtractiveGenerator, GenerationRequest, Generator, Gener
 from .limits import check_question
 from .types import AnswerResult, Passage
 from .verify import Verifier, render, renumber
-from .writer import Writer, WriterStats, units_of
+from .writer import Writer, WriterStats
 
 log = logging.getLogger(__name__)
 
@@ -124,26 +124,13 @@ class AnswerPipeline:
     def _write(self, question: str, lang: str, passages: list[Passage]) -> Iterator[tuple[str, object]]:
         """The extractive selection's evidence (one passage, a sentence or two), rendered by the writer in the
         question's language; ("queue"|"delta", ...) events, then ("written", (sentences, removed, stats))."""
-        chosen = self.selector.select(question, passages)
-        if not chosen:
-            yield "written", ([], [], WriterStats())
-            return
+        chosen = self.selector.select(question, passages)  # none: nothing is written, the answer abstains
         by_n = {p.n: p for p in passages}
-        units: dict[int, list[str]] = {}
+        groups: dict[int, list[str]] = {}
         for x in chosen:  # (score, passage n, position, sentence, overlap), in passage and reading order
-            units.setdefault(x[1], []).append(x[3])
-        kept, removed, stats = [], [], WriterStats()
-        for n, sents in units.items():
-            for unit in units_of(by_n[n], sents, self.writer.unit_sentences):
-                for kind, value in self.writer.answer_events(question, lang, unit):
-                    if kind == "written":
-                        k, r, st = value
-                        kept += k
-                        removed += r
-                        stats.add(st)
-                    else:
-                        yield kind, value
-        yield "written", (kept, removed, stats)
+            groups.setdefault(x[1], []).append(x[3])
+        yield from self.writer.write_events("answer", lang, [(by_n[n], ss) for n, ss in groups.items()],
+                                            question=question)
 
     def ask(self, question: str, filters: Filters | None = None, history: list[tuple[str, str]] | None = None,
             user: str | None = None) -> AnswerResult:

@@ -36,7 +36,7 @@ from .answer import is_not_found
 from .generators import ExtractiveGenerator, GenerationRequest, evict_oldest, sentence_units
 from .types import Draft, DraftParagraph, Gap, Passage, Sentence
 from .verify import CITE, render, renumber, split_sentences
-from .writer import WriterStats, units_of
+from .writer import WriterStats
 
 log = logging.getLogger(__name__)
 
@@ -214,17 +214,8 @@ class Drafter:
         groups: dict[int, list[str]] = {}
         for n, _, s in self._choose(sub, passages, used):
             groups.setdefault(n, []).append(s)
-        kept: list[Sentence] = []
-        removed: list[Sentence] = []
-        stats = WriterStats()
-        for n, sents in groups.items():
-            for unit in units_of(by_n[n], sents, self.writer.unit_sentences):
-                k, r, st = self.writer.render("draft", lang, unit, section=outline.label(lang),
-                                              subtopic=sub.label(lang))
-                kept += k
-                removed += r
-                stats.add(st)
-        return kept, removed, stats
+        return self.writer.write("draft", lang, [(by_n[n], ss) for n, ss in groups.items()],
+                                 section=outline.label(lang), subtopic=sub.label(lang))
 
     def _llm_text(self, sub: Subtopic, outline: Outline, period: Period, lang: str, note: str,
                   passages: list[Passage]) -> str:

@@ -172,7 +172,8 @@ def _near(a: float, b: float) -> bool:
 def check_numbers(written: str, written_lang: str, ev: Evidence) -> list[str]:
     """Failed number and bound checks (empty = all numbers faithful)."""
     problems: list[str] = []
-    have = _values(ev.text, ev.lang) + [(v, None, -1) for v, _, _ in _values(ev.context, ev.lang)]
+    theirs_all = _values(ev.text, ev.lang)
+    have = theirs_all + [(v, None, -1) for v, _, _ in _values(ev.context, ev.lang)]
     # a rendering may keep the source's separators ("4.320" in English): read it both ways, accept either reading
     other = "id" if written_lang == "en" else "en"
     mine = _values(written, written_lang)
@@ -193,7 +194,7 @@ def check_numbers(written: str, written_lang: str, ev: Evidence) -> list[str]:
         if bound and not any(h[1] == bound for h in same):
             problems.append(f"bound '{bound}' on {v:g} is not in the evidence")
     # a bound in the evidence stays on its number when the rendering states that number
-    for v, bound, _ in _values(ev.text, ev.lang):
+    for v, bound, _ in theirs_all:
         if not bound:
             continue
         stated = [b for w, b, pos in mine if _near(w, v) or (pos in alt and _near(alt[pos], v))]

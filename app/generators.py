@@ -304,14 +304,10 @@ class OpenAIGenerator(Generator):
         except httpx.HTTPError as e:
             raise GeneratorError(f"cannot reach the LLM server at {self.url}: {e}") from None
 
-    def chat_events(self, messages: list[dict], max_tokens: int = 160) -> Iterator[tuple[str, object]]:
+    def _post(self, body: dict) -> tuple[str, dict]:
+        """One non-streaming chat completion: (text, usage), or a GeneratorError that says what went wrong."""
         import httpx
 
-        from .local_llm import ChatResult
-
-        t0 = time.perf_counter()
-        body = {"model": self.model, "messages": messages, "stream": False, "temperature": self.temperature,
-                "max_tokens": max_tokens}
         try:
             r = httpx.post(f"{self.url}/chat/completions", json=body, headers=self._headers(), timeout=self.timeout)
         except httpx.HTTPError as e:
@@ -320,26 +316,23 @@ class OpenAIGenerator(Generator):
             raise GeneratorError(f"LLM server answered {r.status_code}: {r.text[:300]}")
         try:
             j = r.json()
-            text = j["choices"][0]["message"]["content"] or ""
+            return j["choices"][0]["message"]["content"] or "", j.get("usage") or {}
         except (ValueError, KeyError, IndexError, TypeError):
             raise GeneratorError(f"LLM server sent an unreadable reply: {r.text[:300]}") from None
-        usage = j.get("usage") or {}
+
+    def chat_events(self, messages: list[dict], max_tokens: int = 160) -> Iterator[tuple[str, object]]:
+        from .local_llm import ChatResult
+
+        t0 = time.perf_counter()
+        text, usage = self._post({"model": self.model, "messages": messages, "stream": False,
+                                  "temperature": self.temperature, "max_tokens": max_tokens})
         yield "delta", text
         yield "done", ChatResult(text=text, prompt_tokens=int(usage.get("prompt_tokens") or 0),
                                  completion_tokens=int(usage.get("completion_tokens") or 0),
                                  wall_ms=(time.perf_counter() - t0) * 1000)
 
     def complete(self, prompt: str) -> str:
-        import httpx
-
-        try:
-            r = httpx.post(f"{self.url}/chat/completions", json=self._body(prompt, False), headers=self._headers(),
-                           timeout=self.timeout)
-        except httpx.HTTPError as e:
-            raise GeneratorError(f"cannot reach the LLM server at {self.url}: {e}") from None
-        if r.status_code >= 400:
-            raise GeneratorError(f"LLM server answered {r.status_code}: {r.text[:300]}")
-        return r.json()["choices"][0]["message"]["content"].strip()
+        return self._post(self._body(prompt, False))[0].strip()
 
 
 # ------------------------------------------------------------------------------------------------ llama.cpp

@@ -128,8 +128,32 @@ class Writer:
     def prompt_file(self, kind: str, lang: str):
         return get_prompt(f"write_{kind}", lang)
 
-    def answer_events(self, question: str, lang: str, unit: Unit) -> Iterator[tuple[str, Any]]:
-        yield from self._events("answer", lang, unit, question=question)
+    def write_events(self, kind: str, lang: str, groups: list[tuple[Passage, list[str]]],
+                     **fields: str) -> Iterator[tuple[str, Any]]:
+        """Render each passage's chosen sentences, `unit_sentences` at a time: ("queue"|"delta", ...) events, then
+        ("written", (sentences, removed, stats)) for all of them. `kind` is answer (fields: question) or draft
+        (fields: section, subtopic)."""
+        kept: list[Sentence] = []
+        removed: list[Sentence] = []
+        stats = WriterStats()
+        for passage, sentences in groups:
+            for unit in units_of(passage, sentences, self.unit_sentences):
+                for k, v in self._events(kind, lang, unit, **fields):
+                    if k != "written":
+                        yield k, v
+                        continue
+                    kept += v[0]
+                    removed += v[1]
+                    stats.add(v[2])
+        yield "written", (kept, removed, stats)
+
+    def write(self, kind: str, lang: str, groups: list[tuple[Passage, list[str]]],
+              **fields: str) -> tuple[list[Sentence], list[Sentence], WriterStats]:
+        """write_events without the events."""
+        for k, v in self.write_events(kind, lang, groups, **fields):
+            if k == "written":
+                return v
+        raise RuntimeError("writer ended without a result")
 
     def _question(self, fields: dict[str, str]) -> str:
         return " ".join(fields.get(k, "") for k in ("question", "subtopic", "section"))

@@ -8,7 +8,6 @@ Optional e5-style prefixes for ST models: st:<path>?query=query: &passage=passag
 from __future__ import annotations
 
 import os
-import re
 import threading
 from collections import OrderedDict
 from pathlib import Path
@@ -17,6 +16,8 @@ from urllib.parse import parse_qs
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from pydantic import PrivateAttr
+
+from ..ingest.clean import break_long_runs
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
@@ -50,10 +51,7 @@ class GugusEmbedding(BaseEmbedding):
 
     def bounded(self, text: str) -> str:
         """The text with every space-free run longer than max_word_chars broken into pieces of that length."""
-        n = self.max_word_chars
-        if len(text) <= n or not re.search(rf"\S{{{n + 1}}}", text):
-            return text
-        return re.sub(rf"\S{{{n}}}(?=\S)", lambda m: m.group(0) + " ", text)
+        return break_long_runs(text, self.max_word_chars)
 
     def embed_passages(self, texts: list[str]) -> list[list[float]]:
         return self._get_text_embeddings([self.bounded(t) for t in texts])
