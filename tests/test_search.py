@@ -225,8 +225,17 @@ def test_pdf_and_markdown_copies_take_one_place(corpus_gugus):
     (Filters(doc_types=["perda"], languages=["en"]), False),  # nothing matches
 ])
 def test_dense_postfilter_equals_chroma_filter(corpus_gugus, filters, postfiltered):
-    """The unfiltered-then-filtered dense query returns exactly what Chroma's filtered query returns."""
+    """The unfiltered-then-filtered dense query finds the exact nearest filtered passages as well as Chroma's
+    filtered query does. Both are HNSW searches, so neither is exact: each is held to the brute-force top 10 (CI
+    once saw the two differ in their 10th passage)."""
+    import numpy as np
+    from gugus.index.query import plan_query
+
     r = corpus_gugus.retriever
+    every = r.store.col.get(include=["embeddings", "metadatas"])
+    keep = [i for i, m in enumerate(every["metadatas"]) if filters.matches(m or {})]
+    vectors = np.asarray(every["embeddings"], dtype=np.float32)[keep]
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True) + 1e-12
     for q in ("korban berhak memperoleh restitusi", "Which agencies met on the TIP Report?"):
         timings: dict = {}
         fast = r.search(q, 10, filters, mode="dense", timings=timings)
@@ -236,11 +245,13 @@ def test_dense_postfilter_equals_chroma_filter(corpus_gugus, filters, postfilter
             slow = r.search(q, 10, filters, mode="dense")
         finally:
             del r.store.POSTFILTER_MIN_SHARE
-        assert {h.id for h in fast} == {h.id for h in slow}, q
-        # the same order, except where two passages' scores tie within HNSW's approximation (seen: 0.81571 and
-        # 0.81555 swapped once)
-        for a, b in zip(fast, slow):
-            assert a.id == b.id or abs(a.score - b.score) < 1e-3, (q, a.id, b.id, a.score, b.score)
+        qv = np.asarray(r.embedder.embed_query(plan_query(q).keyword_text), dtype=np.float32)
+        sims = vectors @ (qv / (np.linalg.norm(qv) + 1e-12))
+        exact = {every["ids"][keep[j]] for j in np.argsort(-sims)[:10]}
+        assert len(fast) == len(slow) == min(10, len(keep)), q
+        for name, got in (("post-filtered", fast), ("Chroma-filtered", slow)):
+            found = len({h.id for h in got} & exact)
+            assert found >= len(exact) - 1, (q, name, found, len(exact))
         assert all(filters.matches(h.meta) for h in fast)
 
 
