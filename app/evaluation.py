@@ -91,7 +91,7 @@ def _pct(xs: list[float], q: float) -> float:
 def numbers_faithful(r) -> bool:
     """Every number of the answer's sentences, with its magnitude, is a value stated in a passage it cites (read
     in the passage's language; the sentence read both ways): an independent check on the whole cited passages."""
-    from .faithful import _values, _near
+    from .answering.faithful import _values, _near
 
     by_n = {p.n: p for p in r.citations}
     for s in r.sentences or []:
@@ -116,7 +116,7 @@ def evaluate_answers(g, items: list[dict[str, Any]]) -> dict[str, Any]:
     """Citation precision, answered/refused shares, answer language, number faithfulness, the writer's rendered
     and quoted sentences, latency and prompt tokens of the answer pipeline."""
     from ..ingest.catalog import detect_language
-    from .verify import numbers_in
+    from .text import numbers_in
 
     ans = [it for it in items if it.get("answerable", True) and it.get("source")]
     unans = [it for it in items if not it.get("answerable", True)]

@@ -18,10 +18,13 @@ for _k, _v in {"HF_HUB_OFFLINE": "1", "HF_HUB_DISABLE_TELEMETRY": "1", "TRANSFOR
 GENERATORS = ("local", "extractive", "openai", "llamacpp")  # app/generators.make_generator
 
 
-def _models_dir() -> Path:
-    from .local_llm import default_models_dir
-
-    return default_models_dir()
+def default_models_dir() -> Path:
+    """Where `make install` puts the writer model (scripts/install_model.py computes the same, stand-alone)."""
+    env = os.environ.get("GUGUS_MODELS_DIR")
+    if env:
+        return Path(env).expanduser()
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "gugus" / "models"
 
 
 class Settings(BaseSettings):
@@ -51,7 +54,7 @@ class Settings(BaseSettings):
     # answering
     generator: str = Field("local", description="local (the bundled model; extractive when it is missing) | "
                                                 "extractive | openai | llamacpp")
-    models_dir: Path = Field(default_factory=lambda: _models_dir(),
+    models_dir: Path = Field(default_factory=lambda: default_models_dir(),
                              description="where `make install` puts the writer model (outside the data dir)")
     local_model: str | None = Field(None, description="a GGUF file for the local writer instead of the bundled one")
     llm_threads: int = Field(default_factory=lambda: min(4, os.cpu_count() or 2), ge=1, le=64,
@@ -64,7 +67,7 @@ class Settings(BaseSettings):
                                                                   "(a failed check quotes that many)")
     writer_max_tokens: int = Field(160, ge=16, le=2048, description="tokens the writer may write per evidence unit")
     writer_similarity_min: float = Field(0.80, ge=0, le=1, description="cross-lingual e5 similarity a rendering "
-                                                                        "needs to its evidence (app/faithful.py)")
+                                                                        "needs to its evidence (app/answering/faithful.py)")
     writer_queue_timeout_s: float = Field(600, gt=0, description="longest wait for the local model's turn")
     llm_url: str | None = Field(None, description="OpenAI-compatible base URL, e.g. http://127.0.0.1:11434/v1")
     llm_model: str | None = Field(None, description="model name on that server")
@@ -74,12 +77,12 @@ class Settings(BaseSettings):
     extractive_threshold: float = Field(0.84, description="below this evidence score the extractive answer abstains")
     user: str = Field("local", description="user name recorded in the audit log when no login is used")
 
-    # accounts and uploads (app/auth.py, app/uploads.py)
+    # accounts and uploads (app/accounts/users.py, app/accounts/uploads.py)
     upload_max_mb: float = Field(50, gt=0, description="the web UI refuses larger uploads")
     session_hours: float = Field(12, gt=0, description="a web login lasts this long")
     ui_concurrency: int = Field(4, ge=1, le=64, description="web requests (questions, drafts) answered at once")
 
-    # web hardening (app/webauth.py; issue 10)
+    # web hardening (app/web/auth.py; issue 10)
     allowed_hosts: str = Field("", description="comma-separated Host names the web UI answers besides loopback "
                                "(login mode only; '*' = any); needed to serve on 0.0.0.0")
     trusted_proxies: str = Field("", description="comma-separated proxy addresses whose X-Forwarded-For is believed; "
@@ -95,7 +98,7 @@ class Settings(BaseSettings):
     login_failure_window_s: float = Field(300, gt=0, description="... within this window, before logins from "
                                           "there are refused (HTTP 429) for the rest of it")
 
-    # the TIP cycle (app/cycle.py, app/requests_docx.py, app/recommendations.py)
+    # the TIP cycle (app/cycle/board.py, app/cycle/requests.py, app/cycle/recommendations.py)
     cycle_deadline: str = Field("01-31", description="submission deadline: MM-DD in the year the period ends, an ISO "
                                                      "date, or empty for none")
     rec_addressed: float = Field(0.6, ge=0, le=1, description="share of a recommendation's key terms that one "

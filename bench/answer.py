@@ -28,7 +28,7 @@ def pct(xs: list[float], p: float) -> float:
 
 
 def answer_latency(data_dir: Path, questions: Path, runs: int) -> dict:
-    from gugus.app.services import Gugus
+    from gugus.app.container import Gugus
     from gugus.app.settings import Settings
 
     g = Gugus(Settings(data_dir=data_dir))

@@ -28,8 +28,8 @@ def main() -> None:
     a = ap.parse_args()
     if not (a.data_dir / "manifest.sqlite").exists():
         sys.exit(f"{a.data_dir} has no index: run `gugus ingest` first")
-    from gugus.app.drafting import Drafter
-    from gugus.app.services import Gugus
+    from gugus.app.drafting.drafter import Drafter
+    from gugus.app.container import Gugus
     from gugus.app.settings import Settings
     from gugus.index.period import parse_period
     from gugus.prompts import list_sections

@@ -29,7 +29,7 @@ from pathlib import Path
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from gugus.app.services import Gugus  # noqa: E402
+from gugus.app.container import Gugus  # noqa: E402
 from gugus.app.settings import Settings  # noqa: E402
 from gugus.index.indexer import EMBED_BATCH, discover  # noqa: E402
 from gugus.ingest.catalog import load_catalog  # noqa: E402

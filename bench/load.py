@@ -100,7 +100,7 @@ def free_port() -> int:
 
 def gugus_cmd() -> list[str]:
     script = Path(sys.executable).parent / "gugus"
-    return [str(script)] if script.exists() else [sys.executable, "-c", "from gugus.app.cli import main; main()"]
+    return [str(script)] if script.exists() else [sys.executable, "-c", "from gugus.app.cli.main import main; main()"]
 
 
 def env_for(data_dir: Path) -> dict[str, str]:

@@ -175,7 +175,7 @@ def pdf_part(a, tmp: Path) -> dict:
     import random
     import textwrap
 
-    from gugus.app.services import Gugus
+    from gugus.app.container import Gugus
     from gugus.app.settings import Settings
 
     sents = load_sentences(a.corpus)

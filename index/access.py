@@ -9,7 +9,7 @@ documents, ``access_agencies`` (see index/store.py chunk_metadata). An AccessSco
   restricted ones whose access_agencies include Kemensos (a logged-in reader or editor of Kemensos).
 - ``AccessScope.public_only()``: what an unidentified caller gets (fail closed).
 
-A chunk with an unknown level is never matched by a limited scope. app/auth.py maps users to scopes
+A chunk with an unknown level is never matched by a limited scope. app/accounts/users.py maps users to scopes
 (``scope_for(user)``); this module knows nothing about users.
 """
 from __future__ import annotations

@@ -56,7 +56,7 @@ def chunk_metadata(chunk: Chunk, meta: DocMeta) -> dict[str, Any]:
         # matches no agency clause and is seen by admins only
         "access_agencies": list(meta.access_agencies) or None,
         "period": meta.period,  # agency submissions: the TIP period reported on
-        # table rows (ingest/tables.py): citable by sheet and row; the cells as JSON (app/table_figures.py)
+        # table rows (ingest/tables.py): citable by sheet and row; the cells as JSON (app/figures/rows.py)
         "sheet": chunk.table.get("sheet") if chunk.table else None,
         "row": chunk.table.get("row") if chunk.table else None,
         "table": json.dumps(chunk.table, ensure_ascii=False, sort_keys=True) if chunk.table else None,

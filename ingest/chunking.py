@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable
 
+from .sentences import split_sentences
 from .types import Chunk, DocMeta
 
 TokenCounter = Callable[[str], int]
@@ -31,15 +32,12 @@ def approx_tokens(text: str) -> int:
 
 
 # --------------------------------------------------------------------------------------------- text splitting
-_SENT = re.compile(r"(?<=[.;:!?])\s+(?=[\"“(]?[A-Z0-9a-z])")
-
-
 def split_to_budget(text: str, max_tokens: int, count: TokenCounter) -> list[str]:
     """Split text at sentence (then word) boundaries into pieces of at most max_tokens."""
     text = text.strip()
     if count(text) <= max_tokens:
         return [text] if text else []
-    sentences = [s for s in _SENT.split(text) if s.strip()]
+    sentences = split_sentences(text, "budget")
     if len(sentences) == 1:
         words = text.split()
         pieces, cur = [], []
@@ -61,7 +59,7 @@ def split_to_budget(text: str, max_tokens: int, count: TokenCounter) -> list[str
         else:
             cur = cand
         if count(cur) > max_tokens:
-            parts = split_to_budget(cur, max_tokens, count) if len(_SENT.split(cur)) == 1 else [cur]
+            parts = split_to_budget(cur, max_tokens, count) if len(split_sentences(cur, "budget")) <= 1 else [cur]
             out.extend(parts[:-1])
             cur = parts[-1]
     if cur:
@@ -450,25 +448,3 @@ def chunk_prose(text: str, meta: DocMeta, doc_id: str, count: TokenCounter, max_
         cur.append((off, b))
     flush()
     return chunks
-
-
-def chunk_document(text: str, meta: DocMeta, doc_id: str, pages: PageMap, count: TokenCounter = approx_tokens,
-                   max_tokens: int = MAX_TOKENS, regulation: bool = False,
-                   warnings: list[str] | None = None) -> list[Chunk]:
-    """`warnings` (if given) receives the damage worth naming in the ingest summary: a regulation's Pasal whose
-    body is empty (the text was lost when the source was parsed)."""
-    if regulation:
-        rc = RegulationChunker(meta, doc_id, count, max_tokens, pages)
-        chunks = rc.run(text)
-        if sum(c.kind == "pasal" and c.pasal is not None for c in chunks) >= 1:
-            if rc.empty and warnings is not None:
-                warnings.append(f"{len(rc.empty)} Pasal with an empty body (text lost in the source?): "
-                                + ", ".join(rc.empty[:10]) + (" ..." if len(rc.empty) > 10 else ""))
-            return chunks
-    if meta.doc_type == "tip_report":  # section headings kept, one passage per recommendation
-        from .tip_structure import chunk_tip_report
-
-        chunks = chunk_tip_report(text, meta, doc_id, pages, count, max_tokens)
-        if chunks:
-            return chunks
-    return chunk_prose(text, meta, doc_id, count, max_tokens, pages)

@@ -6,11 +6,33 @@ from pathlib import Path
 from typing import Any
 
 from .catalog import resolve_meta
-from .chunking import MAX_TOKENS, PageMap, TokenCounter, approx_tokens, chunk_document, split_to_budget
+from .chunking import (MAX_TOKENS, PageMap, RegulationChunker, TokenCounter, approx_tokens, chunk_prose,
+                       split_to_budget)
 from .clean import clean_pages
 from .readers import check_content_matches, decode_text, file_format, read_docx, read_pages
 from .tables import TABLE_FORMATS, TableFile, docx_tables, read_csv_table, read_xlsx, table_chunks
-from .types import REGULATION_TYPES, IngestError, Page, ParsedDocument
+from .tip_structure import chunk_tip_report
+from .types import REGULATION_TYPES, Chunk, DocMeta, IngestError, Page, ParsedDocument
+
+
+def chunk_document(text: str, meta: DocMeta, doc_id: str, pages: PageMap, count: TokenCounter = approx_tokens,
+                   max_tokens: int = MAX_TOKENS, regulation: bool = False,
+                   warnings: list[str] | None = None) -> list[Chunk]:
+    """`warnings` (if given) receives the damage worth naming in the ingest summary: a regulation's Pasal whose
+    body is empty (the text was lost when the source was parsed)."""
+    if regulation:
+        rc = RegulationChunker(meta, doc_id, count, max_tokens, pages)
+        chunks = rc.run(text)
+        if sum(c.kind == "pasal" and c.pasal is not None for c in chunks) >= 1:
+            if rc.empty and warnings is not None:
+                warnings.append(f"{len(rc.empty)} Pasal with an empty body (text lost in the source?): "
+                                + ", ".join(rc.empty[:10]) + (" ..." if len(rc.empty) > 10 else ""))
+            return chunks
+    if meta.doc_type == "tip_report":  # section headings kept, one passage per recommendation
+        chunks = chunk_tip_report(text, meta, doc_id, pages, count, max_tokens)
+        if chunks:
+            return chunks
+    return chunk_prose(text, meta, doc_id, count, max_tokens, pages)
 
 
 def doc_id_for(key: str) -> str:

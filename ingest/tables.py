@@ -3,7 +3,7 @@
 Each data row becomes one passage that carries its header labels ("Jenis kegiatan: Penyidikan TPPO | Jumlah kasus:
 120"), so a row can be found by search and cited by sheet, row and cell. The structured row (sheet, row number,
 header row, row label, and for every cell its reference "B3", column label and value) goes into the chunk's
-``table`` field; index/store.py stores it in the chunk metadata and app/table_figures.py reads figures from it.
+``table`` field; index/store.py stores it in the chunk metadata and app/figures/rows.py reads figures from it.
 
 Damage is named, never silently lost, and never costs the rest of the file:
 - a sheet that cannot be read (corrupt XML) is named and skipped, the other sheets are read;

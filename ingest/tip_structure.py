@@ -5,7 +5,7 @@ recommendations heading, one passage per recommendation.
 The State Department writes the recommendations as one paragraph of clauses separated by semicolons
 ("Investigate, prosecute, and convict ...; amend the 2007 law ...; increase efforts ..."), and in later reports as
 bulleted lines; both are split. A recommendation passage has kind "recommendation" and the section path
-"<report> > PRIORITIZED RECOMMENDATIONS > 3" (app/recommendations.py reads them back). The rest of the text is
+"<report> > PRIORITIZED RECOMMENDATIONS > 3" (app/cycle/recommendations.py reads them back). The rest of the text is
 chunked as prose, under its headings.
 """
 from __future__ import annotations

@@ -16,7 +16,7 @@ PROMPTS = {
     "answer": "answer_{lang}.md",  # answer from numbered passages with [n] citations
     "condense": "condense_{lang}.md",  # rewrite a follow-up question as a standalone one
     "draft": "draft_{lang}.md",  # one cited paragraph of a TIP Report section from numbered passages
-    # the writer (app/writer.py): render evidence sentences; system part, then "=== user ===", then the message
+    # the writer (app/answering/writer.py): render evidence sentences; system part, then "=== user ===", then the message
     "write_answer": "write_answer_{lang}.md",  # answer a question from one document's evidence sentences
     "write_draft": "write_draft_{lang}.md",  # one or two sentences of TIP Report prose from evidence sentences
 }
@@ -75,7 +75,7 @@ class Subtopic:
     queries: tuple[str, ...]  # retrieval queries, both languages
     agencies: tuple[str, ...] = ()  # K/L to ask when the subtopic has no evidence
     needs_figures: bool = False  # only filled when the evidence holds figures
-    figures: tuple[str, ...] = ()  # counted nouns of the figures table (app/figures.py) this subtopic reports
+    figures: tuple[str, ...] = ()  # counted nouns of the figures table (app/figures/extract.py) this subtopic reports
 
     def label(self, lang: str) -> str:
         return self.title.get(lang) or self.title.get("en") or self.id

@@ -37,7 +37,7 @@ def settings(data_dir: Path, corpus_dir: Path, **kw):
 
 
 def open_gugus(data_dir: Path, corpus_dir: Path, ingest: bool = True, **kw):
-    from gugus.app.services import Gugus
+    from gugus.app.container import Gugus
 
     g = Gugus(settings(data_dir, corpus_dir, **kw))
     if ingest:
@@ -188,7 +188,7 @@ def passage_block(prompt: str, n: int) -> str:
 
 # ------------------------------------------------------------------------------------------------ fake writer
 class FakeWriter:
-    """A chat backend for app/writer.py that needs no model: `reply(evidence, messages) -> text`. By default it
+    """A chat backend for app/answering/writer.py that needs no model: `reply(evidence, messages) -> text`. By default it
     echoes the evidence (a faithful same-language rendering). Counts its calls."""
 
     name = "fake"
@@ -206,7 +206,7 @@ class FakeWriter:
         return m.group(1) if m else ""
 
     def chat_events(self, messages, max_tokens: int = 160):
-        from gugus.app.local_llm import ChatResult
+        from gugus.app.generators.local_llm import ChatResult
 
         self.calls.append(messages)
         text = self.reply(self.evidence_of(messages), messages)
@@ -222,9 +222,9 @@ class FakeWriter:
 
 def writer_pipeline(g, backend, similarity_min: float = 0.0):
     """An AnswerPipeline over Gugus `g` whose writer is `backend` (a FakeWriter or a LocalGenerator)."""
-    from gugus.app.answer import AnswerPipeline
-    from gugus.app.faithful import FaithfulnessChecker
-    from gugus.app.writer import Writer
+    from gugus.app.answering.pipeline import AnswerPipeline
+    from gugus.app.answering.faithful import FaithfulnessChecker
+    from gugus.app.answering.writer import Writer
 
     w = Writer(backend, FaithfulnessChecker(g.embedder, similarity_min))
     return AnswerPipeline(g, backend, None, writer=w), w
@@ -253,7 +253,7 @@ def gugus_server(root: Path, corpus: Path, **env_extra: str):
                TRANSFORMERS_OFFLINE="1", GRADIO_ANALYTICS_ENABLED="False", ANONYMIZED_TELEMETRY="False",
                PYTHONUNBUFFERED="1", **env_extra)
     script = Path(sys.executable).parent / "gugus"
-    cmd = [str(script)] if script.exists() else [sys.executable, "-c", "from gugus.app.cli import main; main()"]
+    cmd = [str(script)] if script.exists() else [sys.executable, "-c", "from gugus.app.cli.main import main; main()"]
     proc = subprocess.Popen(cmd + ["serve", "--host", "127.0.0.1", "--port", str(port)], cwd=root, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     lines: list[str] = []

@@ -49,7 +49,7 @@ def corpus_catalog():
 @pytest.fixture(scope="session")
 def corpus_gugus(tmp_path_factory):
     """A Gugus over a fresh data dir that has ingested the whole real corpus (embedded once per session)."""
-    from gugus.app.services import Gugus
+    from gugus.app.container import Gugus
     from gugus.app.settings import Settings
 
     data = tmp_path_factory.mktemp("corpus_data")

@@ -48,9 +48,9 @@ def make_scanned_pdf(path: Path, lines: list[str]) -> Path:
 
 @contextmanager
 def serve_in_thread(app, timeout: float = 60, **config):
-    """Serve an ASGI app (e.g. gugus.app.ui.build_app(g)) with uvicorn in a daemon thread on a free loopback port.
+    """Serve an ASGI app (e.g. gugus.app.web.app.build_app(g)) with uvicorn in a daemon thread on a free loopback port.
     Yields (base URL, whether it started within `timeout` s); stops the server on exit. `config`: more
-    uvicorn.Config options (e.g. gugus.app.webauth.server_options(settings), as `gugus serve` uses)."""
+    uvicorn.Config options (e.g. gugus.app.web.auth.server_options(settings), as `gugus serve` uses)."""
     import socket
     import threading
     import time

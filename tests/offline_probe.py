@@ -65,7 +65,7 @@ def main(data_dir: str, corpus: str, out_path: str) -> int:
 
     from click.testing import CliRunner
 
-    from gugus.app.cli import cli
+    from gugus.app.cli.main import cli
 
     steps: dict[str, object] = {}
 
@@ -88,9 +88,9 @@ def main(data_dir: str, corpus: str, out_path: str) -> int:
     import httpx
     from helpers import serve_in_thread  # tests/ is this script's directory, hence on sys.path
 
-    from gugus.app.services import Gugus
+    from gugus.app.container import Gugus
     from gugus.app.settings import Settings
-    from gugus.app.ui import build_app
+    from gugus.app.web.app import build_app
 
     g = Gugus(Settings(_env_file=None, data_dir=data_dir))
     serve: dict[str, object] = {}

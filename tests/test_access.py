@@ -169,7 +169,7 @@ def test_catalog_access_change_reindexes(tmp_path):
 def test_cli_as_user(world):
     from click.testing import CliRunner
 
-    from gugus.app.cli import cli
+    from gugus.app.cli.main import cli
 
     g, _ = world
     run = lambda *a: CliRunner().invoke(cli, ["--data-dir", str(g.settings.data_dir), *a])  # noqa: E731
@@ -194,7 +194,7 @@ def test_cli_as_user(world):
 @pytest.fixture(scope="module")
 def server(world):
     """The web app with login (users exist), served by uvicorn in a thread on a free loopback port."""
-    from gugus.app.ui import build_app
+    from gugus.app.web.app import build_app
 
     g, _ = world
     with serve_in_thread(build_app(g)) as (base, started):
@@ -302,7 +302,7 @@ def _docx(path: Path, text: str) -> Path:
 
 
 def test_upload_checks(tmp_path):
-    from gugus.app.uploads import content_problem, safe_name, stage_uploads
+    from gugus.app.accounts.uploads import content_problem, safe_name, stage_uploads
 
     src = tmp_path / "in"
     src.mkdir()

@@ -7,7 +7,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from gugus.app.cli import cli
+from gugus.app.cli.main import cli
 from gugus.index.retriever import Filters
 from gugus.prompts import NOT_FOUND
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from gugus.app.answerability import constraints, passage_ok, sentence_ok
+from gugus.app.answering.constraints import constraints, passage_ok, sentence_ok
 
 ID = {"language": "id", "doc_type": "meeting_report"}
 EN = {"language": "en", "doc_type": "tip_report"}

@@ -9,11 +9,11 @@ import shutil
 import pytest
 from click.testing import CliRunner
 
-from gugus.app import backup as backup_mod
-from gugus.app import services
-from gugus.app.cli import cli
-from gugus.app.locking import DataDirBusy, data_dir_lock
-from gugus.app.services import Gugus
+from gugus.app.ops import backup as backup_mod
+from gugus.app import container as services
+from gugus.app.cli.main import cli
+from gugus.app.ops.locking import DataDirBusy, data_dir_lock
+from gugus.app.container import Gugus
 from gugus.app.settings import Settings
 
 from helpers import NEWS002, TIP_PROTECTION_2019

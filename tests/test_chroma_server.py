@@ -9,8 +9,8 @@ import time
 import pytest
 from click.testing import CliRunner
 
-from gugus.app.cli import cli
-from gugus.app.services import Gugus
+from gugus.app.cli.main import cli
+from gugus.app.container import Gugus
 from gugus.app.settings import Settings
 
 from helpers import NEWS002, REPO, TIP_PROTECTION_2019

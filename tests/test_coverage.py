@@ -6,7 +6,7 @@ import json
 
 from click.testing import CliRunner
 
-from gugus.app.cli import cli
+from gugus.app.cli.main import cli
 from gugus.app.coverage import coverage, section_agencies, section_queries
 from gugus.index.period import tip_period
 from gugus.index.retriever import Filters

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from gugus.app.cli import cli
-from gugus.app.services import Gugus
+from gugus.app.cli.main import cli
+from gugus.app.container import Gugus
 from gugus.app.settings import Settings
 
 from helpers import NEWS002, TIP_PROTECTION_2019, copy_corpus
@@ -31,7 +31,7 @@ START_TIMEOUT_S = 300
 
 def gugus_cmd() -> list[str]:
     script = Path(sys.executable).parent / "gugus"
-    return [str(script)] if script.exists() else [sys.executable, "-c", "from gugus.app.cli import main; main()"]
+    return [str(script)] if script.exists() else [sys.executable, "-c", "from gugus.app.cli.main import main; main()"]
 
 
 def _env(data_dir: Path) -> dict[str, str]:
@@ -157,8 +157,8 @@ def test_crash_while_pruning_leaves_nothing_half_removed(tmp_path, monkeypatch):
 
 def test_reindex_waits_for_the_data_dir_lock(tmp_path, monkeypatch):
     """`ingest --reindex` drops the whole index: never while a backup (or another ingest) holds the data dir."""
-    from gugus.app import services
-    from gugus.app.locking import DataDirBusy, data_dir_lock
+    from gugus.app import container as services
+    from gugus.app.ops.locking import DataDirBusy, data_dir_lock
 
     corpus = copy_corpus(tmp_path / "corpus", NEWS002)
     settings = Settings(_env_file=None, data_dir=tmp_path / "data", corpus_dir=corpus)

@@ -14,8 +14,8 @@ from click.testing import CliRunner
 from cycle_fixtures import CONFLICT_CSV, KEMENSOS_DOCX, POLRI_XLSX, synthetic_corpus
 
 from gugus.app import figures as F
-from gugus.app.cli import cli
-from gugus.app.cycle import board, deadline_for, item_matches, to_xlsx
+from gugus.app.cli.main import cli
+from gugus.app.cycle.board import board, deadline_for, item_matches, to_xlsx
 from gugus.index.period import tip_period
 from gugus.index.retriever import Filters
 from gugus.prompts import questionnaire as Q
@@ -26,7 +26,7 @@ P2026 = tip_period(2026)
 @pytest.fixture(scope="module")
 def cycle_env(tmp_path_factory):
     """A data dir holding only the three synthetic submissions (XLSX received on time, DOCX and CSV late)."""
-    from gugus.app.services import Gugus
+    from gugus.app.container import Gugus
     from gugus.app.settings import Settings
 
     base = tmp_path_factory.mktemp("cycle")
@@ -163,7 +163,7 @@ def test_two_agencies_claiming_one_item_with_different_values_conflict(tmp_path)
     conflicts, and each shows the other agency's value."""
     from cycle_fixtures import conflict_csv, submissions_catalog
 
-    from gugus.app.services import Gugus
+    from gugus.app.container import Gugus
     from gugus.app.settings import Settings
 
     root = tmp_path / "c"
@@ -281,7 +281,7 @@ def test_request_letters_docx_and_pdf(cycle_env, tmp_path):
 
 def test_chart_series_and_heatmap(cycle_env):
     from gugus.app.coverage import coverage
-    from gugus.app.ui_charts import heatmap_html, measures, series
+    from gugus.app.web.charts import heatmap_html, measures, series
 
     figs = F.figures(cycle_env, None)
     assert measures(figs)[0] == "kasus TPPO (penyidikan)"  # reported by two documents
@@ -297,7 +297,7 @@ def test_year_columns_are_the_cells_own_periods(tmp_path):
     """A table with years as column headings: each cell's period is its column's year, not the submission tag."""
     import openpyxl
 
-    from gugus.app.table_figures import table_figures
+    from gugus.app.figures.rows import table_figures
     from gugus.ingest.parse import parse_file
 
     p = tmp_path / "kemenpppa_korban.xlsx"
@@ -323,7 +323,7 @@ def test_year_columns_are_the_cells_own_periods(tmp_path):
 def test_board_and_letters_respect_access(cycle_env, tmp_path):
     """The Polri workbook is 'internal': for a reader who sees public documents only (user None) the board has the
     public CSV alone (late, no conflict), and the letter cites nothing from the workbook."""
-    from gugus.app.requests_docx import letters
+    from gugus.app.cycle.requests import letters
 
     public = cycle_env.filters_for(None, None)
     b = board(cycle_env, P2026, "2026-01-31", public)

@@ -11,9 +11,9 @@ import subprocess
 import pytest
 from click.testing import CliRunner
 
-from gugus.app.cli import cli
-from gugus.app.drafting import Drafter, list_drafts, load_draft
-from gugus.app.export import to_docx, to_markdown
+from gugus.app.cli.main import cli
+from gugus.app.drafting.drafter import Drafter, list_drafts, load_draft
+from gugus.app.drafting.export import to_docx, to_markdown
 from gugus.ingest.catalog import detect_language
 from gugus.index.period import parse_period, tip_period
 from gugus.ingest.types import REGULATION_TYPES
@@ -220,7 +220,7 @@ def first_sentence(text: str) -> str:
 
 @pytest.fixture(scope="module")
 def llm_drafter(corpus_gugus):
-    from gugus.app.services import Gugus
+    from gugus.app.container import Gugus
     from gugus.app.settings import Settings
 
     server = FakeLLM()

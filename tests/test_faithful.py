@@ -1,9 +1,9 @@
-"""The translation-aware checks of a written sentence against its evidence (app/faithful.py). Fast: no model."""
+"""The translation-aware checks of a written sentence against its evidence (app/answering/faithful.py). Fast: no model."""
 from __future__ import annotations
 
 import pytest
 
-from gugus.app.faithful import (Evidence, FaithfulnessChecker, check_agencies, check_names, check_negation,
+from gugus.app.answering.faithful import (Evidence, FaithfulnessChecker, check_agencies, check_names, check_negation,
                                 check_numbers)
 
 RESTITUTION = Evidence("Jika pelaku tidak mampu membayar restitusi, maka pelaku dikenai pidana kurungan pengganti "

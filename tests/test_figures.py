@@ -1,4 +1,4 @@
-"""The figures table (app/figures.py): real figures from named corpus files, what is not a figure, periods, filters,
+"""The figures table (app/figures/prose.py): real figures from named corpus files, what is not a figure, periods, filters,
 conflicts between two documents, CSV round trip and the `gugus figures` CLI."""
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from click.testing import CliRunner
 from helpers import TIP_PROTECTION_2019, UU21, copy_corpus
 
 from gugus.app import figures as F
-from gugus.app.cli import cli
+from gugus.app.figures import prose as P
+from gugus.app.cli.main import cli
 from gugus.index.period import Period, tip_period
 from gugus.index.retriever import Filters
 
@@ -109,7 +110,7 @@ def test_real_corpus_figures(corpus_gugus):
     f = one(figs, TIP2022_PROFILE, 200000)
     assert (f.counted, f.modifier, f.action, f.period.label) == ("PMI", "nearly", "pemulangan", "2020")
     f = one(figs, TIP2022_PROFILE, 6e6)
-    assert (f.value_max, f.counted, f.agency) == (8e6, "WNI", F.GOVERNMENT)
+    assert (f.value_max, f.counted, f.agency) == (8e6, "WNI", P.GOVERNMENT)
     fine = [f for f in figs if f.path == UU21 and f.value == 120_000_000]
     assert fine and all(f.unit == "rupiah" and f.counted == "pidana denda" and f.qualifiers == ["min"]
                         for f in fine)
@@ -156,7 +157,7 @@ def test_filters(corpus_gugus):
 def test_figures_for_passages(corpus_gugus):
     g = corpus_gugus
     chunk = next(f.chunk_id for f in F.figures(g) if f.path == NEWS_KEMENSOS and f.value == 4320)
-    F._cache.clear()  # the uncached path reads the passages from the store
+    F.table._cache.clear()  # the uncached path reads the passages from the store
     assert [f.value for f in F.figures_for(g, [chunk])] == [4320, 31, 2]
     hits = g.search("Kemensos menangani korban TPPO sentra layanan RPTC", top_k=10)
     assert 4320 in {f.value for f in F.figures_for(g, hits)}
@@ -188,7 +189,7 @@ Polri menetapkan 45 tersangka.
 
 @pytest.fixture(scope="module")
 def two_reports(tmp_path_factory):
-    from gugus.app.services import Gugus
+    from gugus.app.container import Gugus
     from gugus.app.settings import Settings
 
     root = copy_corpus(tmp_path_factory.mktemp("conflict") / "corpus", extra={

@@ -17,7 +17,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.llm]
 @pytest.fixture(scope="module")
 def local():
     from gugus.app.generators import LocalGenerator
-    from gugus.app.local_llm import find_model, load_model
+    from gugus.app.generators.local_llm import find_model, load_model
     from gugus.app.settings import Settings
 
     s = Settings(_env_file=None)
@@ -25,8 +25,8 @@ def local():
 
 
 def _unit(text: str, lang: str = "id", title: str = "UU 21/2007", section: str = ""):
-    from gugus.app.types import Passage
-    from gugus.app.writer import Unit
+    from gugus.app.records import Passage
+    from gugus.app.answering.writer import Unit
     from gugus.index.retriever import Hit
 
     meta = {"title": title, "short_title": title, "section": section, "language": lang, "doc_id": "t", "path": "t.md"}
@@ -34,8 +34,8 @@ def _unit(text: str, lang: str = "id", title: str = "UU 21/2007", section: str =
 
 
 def _writer(g, local, similarity_min: float | None = None):
-    from gugus.app.faithful import FaithfulnessChecker
-    from gugus.app.writer import Writer
+    from gugus.app.answering.faithful import FaithfulnessChecker
+    from gugus.app.answering.writer import Writer
 
     return Writer(local, FaithfulnessChecker(g.embedder, similarity_min if similarity_min is not None
                                              else g.settings.writer_similarity_min))
@@ -44,7 +44,7 @@ def _writer(g, local, similarity_min: float | None = None):
 def test_the_model_is_the_llama_index_llm(corpus_gugus, local):
     from llama_index.core.llms import CustomLLM
 
-    from gugus.app.local_llm import llama_index_llm
+    from gugus.app.generators.local_llm import llama_index_llm
 
     llm = llama_index_llm(local.llm)
     assert isinstance(llm, CustomLLM) and llm.metadata.model_name.startswith("Qwen2.5-Coder")

@@ -25,7 +25,7 @@ def test_no_connection_leaves_loopback(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("GUGUS_") and k not in UNSET}
     # The extractive generator keeps the probe fast (it drafts a whole section). The local writer runs in-process
     # (xllamacpp, C++ sockets the audit hook cannot see): its only listener is loopback with a random API key
-    # (app/local_llm.py); test_local_writer.py runs it.
+    # (app/generators/local_llm.py); test_local_writer.py runs it.
     env["GUGUS_GENERATOR"] = "extractive"
     out = tmp_path / "probe.json"
     r = subprocess.run([sys.executable, str(PROBE), str(tmp_path / "data"), str(corpus), str(out)], env=env,

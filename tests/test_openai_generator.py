@@ -316,7 +316,7 @@ def test_cli_ask_with_the_openai_generator(og, llm, monkeypatch):
 
     from click.testing import CliRunner
 
-    from gugus.app.cli import cli
+    from gugus.app.cli.main import cli
 
     monkeypatch.setenv("GUGUS_LLM_URL", llm.url)
     monkeypatch.setenv("GUGUS_LLM_MODEL", "test")

@@ -1,4 +1,4 @@
-"""TIP Report structure (ingest/tip_structure.py) and the recommendations tracker (app/recommendations.py) on the
+"""TIP Report structure (ingest/tip_structure.py) and the recommendations tracker (app/cycle/recommendations.py) on the
 2018 excerpt, which keeps three recommendations. Evidence: real corpus news and one clearly synthetic meeting note
 written here (never in corpus/)."""
 from __future__ import annotations
@@ -9,8 +9,8 @@ import pytest
 from click.testing import CliRunner
 from helpers import CORPUS, copy_corpus
 
-from gugus.app.cli import cli
-from gugus.app.recommendations import agencies_for, key_terms, track
+from gugus.app.cli.main import cli
+from gugus.app.cycle.recommendations import agencies_for, key_terms, track
 from gugus.index.period import tip_period
 from gugus.ingest.catalog import load_catalog
 from gugus.ingest.parse import parse_file
@@ -57,7 +57,7 @@ def test_key_terms_and_agencies():
 
 @pytest.fixture(scope="module")
 def rec_env(tmp_path_factory):
-    from gugus.app.services import Gugus
+    from gugus.app.container import Gugus
     from gugus.app.settings import Settings
 
     base = tmp_path_factory.mktemp("recs")

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from gugus.app.cli import cli
+from gugus.app.cli.main import cli
 from gugus.index.rerank import CrossEncoderScorer, HttpScorer, RerankerError, make_scorer, rerank
 from gugus.index.retriever import HybridRetriever
 

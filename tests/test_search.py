@@ -6,7 +6,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from gugus.app.cli import cli
+from gugus.app.cli.main import cli
 from gugus.index.period import tip_period
 from gugus.index.retriever import Filters
 

@@ -85,7 +85,7 @@ def lone(tmp_path):
 def test_login_stays_required_while_serving(lone, damage):
     """Whether a login is required is decided at start-up: removing the last user, or deleting, emptying or
     corrupting users.json while the server runs never opens it to anonymous requests."""
-    from gugus.app.ui import build_app
+    from gugus.app.web.app import build_app
     from helpers import serve_in_thread
 
     g = lone
@@ -112,9 +112,9 @@ def test_empty_or_corrupt_users_file_fails_closed_at_start(lone, content):
     login; a damaged file is reported with its name, and `gugus users add` refuses to overwrite it."""
     from click.testing import CliRunner
 
-    from gugus.app.auth import AuthError
-    from gugus.app.cli import cli
-    from gugus.app.ui import build_app
+    from gugus.app.accounts.users import AuthError
+    from gugus.app.cli.main import cli
+    from gugus.app.web.app import build_app
     from helpers import serve_in_thread
 
     g = lone
@@ -186,7 +186,7 @@ def test_session_ends_for_good_when_the_user_is_removed(server, world):
 
 def test_sessions_survive_a_restart(lone):
     """Sessions are kept in the data directory (token hashes only): a restarted server keeps its logins."""
-    from gugus.app.ui import build_app
+    from gugus.app.web.app import build_app
     from helpers import serve_in_thread
 
     g = lone
@@ -208,7 +208,7 @@ def test_sessions_survive_a_restart(lone):
 def test_host_header_checked(lone):
     """DNS rebinding: a page on another name that resolves to 127.0.0.1 must not read the single-user server.
     Without login only loopback names are accepted; with login, loopback and GUGUS_ALLOWED_HOSTS."""
-    from gugus.app.ui import build_app
+    from gugus.app.web.app import build_app
     from helpers import serve_in_thread
 
     g = lone
@@ -240,7 +240,7 @@ def test_wildcard_bind_needs_allowed_hosts(lone, monkeypatch):
     """Serving on 0.0.0.0 without GUGUS_ALLOWED_HOSTS refuses to start, with a message that names the setting."""
     import uvicorn
 
-    from gugus.app.ui import serve
+    from gugus.app.web.app import serve
 
     def never(*a, **k):
         raise AssertionError("started serving")
@@ -253,8 +253,8 @@ def test_wildcard_bind_needs_allowed_hosts(lone, monkeypatch):
 # ------------------------------------------------------------------------------------------------ item 10
 def _serve_like_gugus_serve(g):
     """serve_in_thread with the uvicorn options `gugus serve` uses (proxy headers trusted only when configured)."""
-    from gugus.app.ui import build_app
-    from gugus.app.webauth import server_options
+    from gugus.app.web.app import build_app
+    from gugus.app.web.auth import server_options
     from helpers import serve_in_thread
 
     return serve_in_thread(build_app(g), **server_options(g.settings))
@@ -379,7 +379,7 @@ def test_upload_batch_is_checked_file_by_file(server, world, tmp_path):
 def _gugus(data_dir, *args, input=None):
     from click.testing import CliRunner
 
-    from gugus.app.cli import cli
+    from gugus.app.cli.main import cli
 
     return CliRunner().invoke(cli, ["--data-dir", str(data_dir), *args], input=input)
 
@@ -420,7 +420,7 @@ def test_check_passes_on_a_healthy_store_and_names_a_damaged_vector_index(tmp_pa
     # a store big enough that Chroma keeps its HNSW index on disk (made in another process, like a server would)
     big = tmp_path / "big"
     make = (
-        "import numpy as np; from pathlib import Path; from gugus.app.services import Gugus; "
+        "import numpy as np; from pathlib import Path; from gugus.app.container import Gugus; "
         "from gugus.app.settings import Settings; "
         f"g = Gugus(Settings(data_dir=Path({str(big)!r}))); "
         "e = np.random.default_rng(0).standard_normal((1500, g.embedder.dim)).astype('float32'); "
@@ -500,8 +500,8 @@ def test_downloads_are_deleted_when_they_expire():
     """Item 9, 'left behind': a private download is removed (file and its 0700 directory) once it expires."""
     import stat
 
-    from gugus.app.auth import User
-    from gugus.app.downloads import Downloads
+    from gugus.app.accounts.users import User
+    from gugus.app.web.downloads import Downloads
 
     d = Downloads(ttl_s=3600)
     ani, budi = User("ani", "reader", id="a1"), User("budi", "reader", id="b2")

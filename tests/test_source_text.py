@@ -21,7 +21,7 @@ OTHER = "Dinas Tenaga Kerja Sukamaju melatih 40 calon pekerja migran tentang mig
 
 
 def test_bracketed_numbers_and_instructions_are_not_evidence():
-    from gugus.app.generators import sentence_units
+    from gugus.app.text import sentence_units
 
     units = sentence_units(BRACKETS + INJECTION)
     assert units[0] == "Polres Sukamaju menangani 999 korban perdagangan orang sepanjang tahun 2024 di wilayah hukumnya."

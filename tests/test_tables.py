@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 from cycle_fixtures import CONFLICT_CSV, KEMENSOS_DOCX, POLRI_XLSX, polri_xlsx, submissions_catalog, synthetic_corpus
 
-from gugus.app.cli import cli
+from gugus.app.cli.main import cli
 from gugus.ingest.catalog import load_catalog
 from gugus.ingest.parse import parse_file
 from gugus.ingest.types import IngestError
@@ -165,7 +165,7 @@ def test_merged_header_over_sub_headers(tmp_path):
                         "Jumlah korban — Perempuan: 23")
     assert row.table["row"] == 3 and row.table["header_row"] == 1
     assert doc.warnings == ["sheet 'Sheet': merged cells B1:C1; the merged value is repeated in each cell of the range"]
-    from gugus.app.table_figures import table_figures
+    from gugus.app.figures.rows import table_figures
     from gugus.index.store import chunk_metadata
 
     figs = table_figures(row.text, chunk_metadata(row, doc.meta), row.id)

@@ -1,5 +1,5 @@
-"""The "Siklus TIP" tab (app/ui_cycle.py) through the served Gradio API, and the tagged submission upload
-(app/submissions.py). Synthetic submissions only (tests/cycle_fixtures.py)."""
+"""The "Siklus TIP" tab (app/web/cycle.py) through the served Gradio API, and the tagged submission upload
+(app/cycle/submissions.py). Synthetic submissions only (tests/cycle_fixtures.py)."""
 from __future__ import annotations
 
 import pytest
@@ -7,8 +7,8 @@ import yaml
 from cycle_fixtures import SYNTH, polri_xlsx, synthetic_corpus
 from helpers import serve_in_thread
 
-from gugus.app.cycle import item_agencies
-from gugus.app.submissions import stage_submissions
+from gugus.app.cycle.board import item_agencies
+from gugus.app.cycle.submissions import stage_submissions
 from gugus.ingest.types import IngestError
 
 
@@ -40,9 +40,9 @@ def test_stage_submissions_tags_agency_period_and_date(tmp_path):
 def test_cycle_tab_through_the_api(tmp_path):
     from gradio_client import Client, handle_file
 
-    from gugus.app.services import Gugus
+    from gugus.app.container import Gugus
     from gugus.app.settings import Settings
-    from gugus.app.ui import build_app
+    from gugus.app.web.app import build_app
 
     root = synthetic_corpus(tmp_path / "c")
     g = Gugus(Settings(data_dir=tmp_path / "data"))
@@ -83,9 +83,9 @@ def test_figures_tab_keeps_statutory_penalties_apart(tmp_path):
     from gradio_client import Client
     from helpers import UU21, copy_corpus
 
-    from gugus.app.services import Gugus
+    from gugus.app.container import Gugus
     from gugus.app.settings import Settings
-    from gugus.app.ui import build_app
+    from gugus.app.web.app import build_app
 
     root = copy_corpus(tmp_path / "c", UU21, "news/003_c84d30f768671f4c.txt")
     g = Gugus(Settings(data_dir=tmp_path / "data"))
@@ -112,7 +112,7 @@ def test_figures_tab_keeps_statutory_penalties_apart(tmp_path):
 
 
 def test_library_upload_accepts_workbooks_csv_and_html(tmp_path):
-    from gugus.app.uploads import content_problem, stage_uploads
+    from gugus.app.accounts.uploads import content_problem, stage_uploads
 
     x = polri_xlsx(tmp_path / "in" / "polri.xlsx", broken_sheet=False)
     page = tmp_path / "in" / "berita.html"

@@ -1,4 +1,4 @@
-"""Accounts (app/auth.py), `gugus users`, the single-user mode and its limits, catalog access levels."""
+"""Accounts (app/accounts/users.py), `gugus users`, the single-user mode and its limits, catalog access levels."""
 from __future__ import annotations
 
 import json
@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 @pytest.fixture
 def store(tmp_path):
-    from gugus.app.auth import UserStore
+    from gugus.app.accounts.users import UserStore
 
     return UserStore(tmp_path / "data" / "users.json")
 
@@ -35,7 +35,7 @@ def test_users_file_hashes_passwords_and_is_private(store):
 
 
 def test_users_add_validates_and_remove(store):
-    from gugus.app.auth import AuthError
+    from gugus.app.accounts.users import AuthError
 
     store.add("ani", "editor", "rahasia-ani-1")
     with pytest.raises(AuthError, match="exists"):
@@ -56,7 +56,7 @@ def test_users_add_validates_and_remove(store):
 
 def test_a_second_store_sees_changes(store):
     """A running server re-reads the file: users added or removed by the CLI apply at once."""
-    from gugus.app.auth import UserStore
+    from gugus.app.accounts.users import UserStore
 
     other = UserStore(store.path)
     assert not other.has_users()
@@ -67,7 +67,7 @@ def test_a_second_store_sees_changes(store):
 
 
 def test_scopes():
-    from gugus.app.auth import User, local_user, scope_for
+    from gugus.app.accounts.users import User, local_user, scope_for
     from gugus.index.access import AccessScope
 
     assert scope_for(User("a", "admin")) is None
@@ -83,7 +83,7 @@ def test_scopes():
 
 
 def test_cli_users(tmp_path):
-    from gugus.app.cli import cli
+    from gugus.app.cli.main import cli
 
     data = str(tmp_path / "d")
     run = lambda *a, **kw: CliRunner().invoke(cli, ["--data-dir", data, "users", *a], **kw)  # noqa: E731
@@ -109,7 +109,7 @@ def test_cli_users(tmp_path):
 
 
 def _fake_gugus(tmp_path: Path):
-    from gugus.app.auth import UserStore, local_user
+    from gugus.app.accounts.users import UserStore, local_user
     from gugus.app.settings import Settings
 
     s = Settings(_env_file=None, data_dir=tmp_path / "d")
@@ -117,7 +117,7 @@ def _fake_gugus(tmp_path: Path):
 
 
 def test_serve_refuses_public_host_without_users(tmp_path, capsys):
-    from gugus.app.ui import serve
+    from gugus.app.web.app import serve
 
     g = _fake_gugus(tmp_path)
     with pytest.raises(SystemExit) as e:
@@ -126,7 +126,7 @@ def test_serve_refuses_public_host_without_users(tmp_path, capsys):
 
 
 def test_single_user_mode_only_on_loopback_without_users(tmp_path):
-    from gugus.app.webauth import LoginGate, is_loopback
+    from gugus.app.web.auth import LoginGate, is_loopback
 
     g = _fake_gugus(tmp_path)
     local = LoginGate(g, require_login=False)
@@ -142,7 +142,7 @@ def test_single_user_mode_only_on_loopback_without_users(tmp_path):
 
 
 def test_session_expiry_and_throttle(monkeypatch):
-    from gugus.app import webauth
+    from gugus.app.web import auth as webauth
 
     s = webauth.Sessions(ttl_s=10)
     tok = s.create("ani")

@@ -1,6 +1,6 @@
-"""The writer path of answers and drafts (app/writer.py) with a fake writer on the real corpus: citations by
+"""The writer path of answers and drafts (app/answering/writer.py) with a fake writer on the real corpus: citations by
 construction, renderings that fail a check replaced by the quoted evidence, the JSON contract, exports that mark
-quotations; and the local model's queue (app/local_llm.py) with a fake runtime."""
+quotations; and the local model's queue (app/generators/local_llm.py) with a fake runtime."""
 from __future__ import annotations
 
 import re
@@ -88,8 +88,8 @@ def test_the_answer_prompt_carries_the_question_the_evidence_and_glossary_hints(
 def test_a_draft_with_the_writer_marks_quotations_in_its_exports(corpus_gugus, tmp_path):
     from docx import Document
 
-    from gugus.app.drafting import Drafter
-    from gugus.app.export import export
+    from gugus.app.drafting.drafter import Drafter
+    from gugus.app.drafting.export import export
     from gugus.index.period import parse_period
 
     calls = {"n": 0}
@@ -144,7 +144,7 @@ class _SlowServer:
 
 
 def _fake_model(delay: float, timeout: float = 60.0):
-    from gugus.app.local_llm import LocalModel
+    from gugus.app.generators.local_llm import LocalModel
 
     m = LocalModel.__new__(LocalModel)  # the queue without loading a model
     m.path, m.threads, m.n_ctx, m.queue_timeout_s = None, 1, 512, timeout
@@ -182,7 +182,7 @@ def test_requests_queue_in_order_and_see_their_position(stream):
 
 
 def test_a_request_that_waits_too_long_gets_a_clear_error():
-    from gugus.app.local_llm import LocalModelError
+    from gugus.app.generators.local_llm import LocalModelError
 
     m = _fake_model(1.5, timeout=0.4)
     t = threading.Thread(target=lambda: list(m.chat_events([{"role": "user", "content": "first"}])))
@@ -198,7 +198,7 @@ def test_the_openai_generator_writes_through_the_same_evidence_path(corpus_gugus
     import re as _re
 
     from answer_helpers import FakeLLM
-    from gugus.app.services import Gugus
+    from gugus.app.container import Gugus
     from gugus.app.settings import Settings
 
     server = FakeLLM()

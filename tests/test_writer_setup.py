@@ -57,7 +57,7 @@ def test_a_wrong_part_is_refused_and_leaves_no_model(tmp_path, monkeypatch):
 
 
 def test_the_installer_and_the_app_agree_on_the_file_and_folder(monkeypatch, tmp_path):
-    from gugus.app import local_llm
+    from gugus.app.generators import local_llm
 
     m = _installer()
     assert m.MODEL_FILE == local_llm.MODEL_FILE
@@ -68,8 +68,8 @@ def test_the_installer_and_the_app_agree_on_the_file_and_folder(monkeypatch, tmp
 def test_a_missing_model_falls_back_to_extractive_and_says_so(tmp_path, monkeypatch):
     from click.testing import CliRunner
 
-    from gugus.app.cli import cli
-    from gugus.app.services import Gugus
+    from gugus.app.cli.main import cli
+    from gugus.app.container import Gugus
     from gugus.app.settings import Settings
 
     g = Gugus(Settings(_env_file=None, data_dir=tmp_path / "d", generator="local", models_dir=tmp_path / "none"))
