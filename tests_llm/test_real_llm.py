@@ -34,7 +34,7 @@ if not URL:
 @pytest.fixture(scope="module")
 def gugus(tmp_path_factory):
     """A Gugus over a temp data dir that ingested one news article, answering through the openai generator."""
-    from gugus.app.services import Gugus
+    from gugus.app.container import Gugus
     from gugus.app.settings import Settings
 
     root = tmp_path_factory.mktemp("llm")
@@ -60,7 +60,7 @@ def gugus(tmp_path_factory):
 
 def _check_cited(result, retrieved_ids: set[str]) -> None:
     """Abstained, or every sentence carries [n] markers that resolve to retrieved passages."""
-    from gugus.app.verify import parse_cites, split_sentences
+    from gugus.app.text import parse_cites, split_sentences
     from gugus.prompts import NOT_FOUND
 
     if result.abstained:
@@ -82,7 +82,7 @@ def _check_cited(result, retrieved_ids: set[str]) -> None:
 
 
 def test_answer_through_real_llm(gugus):
-    from gugus.app.types import AnswerResult
+    from gugus.app.records import AnswerResult
     from gugus.prompts import get_prompt
 
     retrieved = {h.id for h in gugus.search(QUESTION, top_k=gugus.settings.answer_passages)}
