@@ -280,3 +280,20 @@ def test_question_asking_for_the_indonesian_translation_gets_it_first(corpus_gug
     top = corpus_gugus.search(q, top_k=3)[0]
     assert top.meta["language"] == "id" and top.meta["doc_type"] == "tip_report", top.meta
     assert "prosedur operasi standar (SOP) nasional" in " ".join(top.text.split())
+
+
+def test_llama_index_query_engine_on_the_retriever(corpus_gugus):
+    """HybridRetriever is a llama-index BaseRetriever: a query engine built on it retrieves through _retrieve, and
+    its source nodes are exactly what Gugus's own search returns (MockLLM: nothing leaves the machine)."""
+    from llama_index.core.llms.mock import MockLLM
+    from llama_index.core.query_engine import RetrieverQueryEngine
+
+    r = corpus_gugus.retriever
+    engine = RetrieverQueryEngine.from_args(r, llm=MockLLM())
+    q = "Apa yang dimaksud dengan eksploitasi seksual?"
+    resp = engine.query(q)
+    got = [(n.node.node_id, n.node.get_content()) for n in resp.source_nodes]
+    want = [(h.id, h.text) for h in r.search(q)]
+    assert got == want and len(got) == corpus_gugus.settings.top_k
+    assert all(n.node.metadata.get("path") for n in resp.source_nodes)
+    assert str(resp)  # the (mock) synthesis ran over those nodes
