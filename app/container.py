@@ -21,16 +21,38 @@ INGEST_LOCK_WAIT_S = 60.0  # how long an ingest waits for a running ingest/backu
 
 
 def open_manifest(path: Path) -> Manifest:
-    """The manifest; a damaged file is a StoreError naming it and what to do (issue 10, item 12)."""
+    """The manifest, migrated to this code's schema (ingest/migrations.py). A damaged file, or one of a newer schema
+    than this code knows, is a StoreError naming it and what to do (issue 10, item 12; issue 13)."""
     import sqlite3
+
+    from ..ingest.migrations import SchemaError
 
     try:
         return Manifest(path)
+    except SchemaError as e:
+        raise StoreError(str(e)) from None
     except sqlite3.DatabaseError as e:
         raise StoreError(
             f"the manifest {path} is damaged ({e}). Restore the data directory from a backup (`gugus restore DIR "
             f"--force`), or move {path.name} away and run `gugus ingest --reindex` to rebuild it from the "
             f"documents.") from None
+
+
+def open_audit(path: Path):
+    """The audit log, migrated to this code's schema; a damaged or newer-schema file is a StoreError naming it."""
+    import sqlite3
+
+    from ..ingest.migrations import SchemaError
+    from .ops.audit import AuditLog
+
+    try:
+        return AuditLog(path)
+    except SchemaError as e:
+        raise StoreError(str(e)) from None
+    except sqlite3.DatabaseError as e:
+        raise StoreError(
+            f"the audit log {path} is damaged ({e}). Restore the data directory from a backup (`gugus restore DIR "
+            f"--force`), or move {path.name} away (a new, empty audit log is then started).") from None
 
 
 class Gugus:
@@ -102,9 +124,7 @@ class Gugus:
 
     @cached_property
     def audit(self):
-        from .ops.audit import AuditLog
-
-        return AuditLog(self.settings.audit_path)
+        return open_audit(self.settings.audit_path)
 
     @cached_property
     def generator(self):

@@ -14,8 +14,12 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from .migrations import Migration, migrate
 from .types import DocMeta
 
+# Migration 1 is the schema as it was before numbered migrations (CREATE TABLE IF NOT EXISTS), so that manifests made
+# then (user_version 0) are adopted as they are. Schema changes are new entries below, never edits of shipped ones
+# (ingest/migrations.py).
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS files (
   key TEXT PRIMARY KEY,          -- resolved absolute path
@@ -34,6 +38,10 @@ CREATE TABLE IF NOT EXISTS files (
 );
 CREATE TABLE IF NOT EXISTS state (k TEXT PRIMARY KEY, v TEXT NOT NULL);
 """
+
+MIGRATIONS = [
+    Migration(1, "files and state tables (the schema before numbered migrations)", SCHEMA),
+]
 
 
 @dataclass
@@ -58,10 +66,13 @@ class Manifest:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self.db = sqlite3.connect(str(path), timeout=30, check_same_thread=False)
-        self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=FULL")
-        self.db.executescript(SCHEMA)
-        self.db.commit()
+        try:  # a newer manifest than this code knows is refused here (SchemaTooNew), before anything is written
+            self.schema_version = migrate(self.db, MIGRATIONS, path=path, what="manifest")
+        except BaseException:
+            self.db.close()
+            raise
+        self.db.execute("PRAGMA journal_mode=WAL")
 
     def close(self) -> None:
         self.db.close()

@@ -40,15 +40,29 @@ def _open(ctx: click.Context, reset: bool = False):
 
 def _writer(g) -> None:
     """Load the configured writer now; say so on stderr when `local` fell back to `extractive`."""
+    from ...index.store import StoreError
     from ..generators import GeneratorError
 
     try:
         g.answerer
-    except GeneratorError as e:
+    except (GeneratorError, StoreError) as e:  # StoreError: the audit log is damaged or of a newer schema
         err.print(f"[red]error:[/red] {e}")
         sys.exit(2)
     if getattr(g, "writer_note", ""):
         err.print(f"[yellow]warning:[/yellow] {g.writer_note}")
+
+
+def _audit(settings: Settings, g=None):
+    """The audit log of the data directory (g's, when given); a damaged or newer-schema file -> its one-line
+    message, exit code 2."""
+    from ...index.store import StoreError
+    from ..container import open_audit
+
+    try:
+        return g.audit if g is not None else open_audit(settings.audit_path)
+    except StoreError as e:
+        err.print(f"[red]error:[/red] {e}")
+        sys.exit(2)
 
 
 def _period(text: str | None):

@@ -10,7 +10,7 @@ from rich.table import Table
 
 from ..ops.locking import DataDirBusy
 from ..settings import GENERATORS, Settings
-from .common import _open, _period, _settings, _user, _writer, err, out
+from .common import _audit, _open, _period, _settings, _user, _writer, err, out
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -280,9 +280,7 @@ def ask(ctx, question, doc_type, agency, date_from, date_to, lang, generator, as
 @click.pass_context
 def log_cmd(ctx, limit: int, as_json: bool) -> None:
     """Recent questions and answers from the audit log."""
-    from ..ops.audit import AuditLog
-
-    rows = AuditLog(_settings(ctx).audit_path).recent(limit)
+    rows = _audit(_settings(ctx)).recent(limit)
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False))
         return
@@ -307,7 +305,9 @@ def serve(ctx, host: str, port: int) -> None:
     """Serve the web UI (chat with cited answers, document library)."""
     from ..web.app import serve as run
 
-    run(_open(ctx), host=host, port=port)
+    g = _open(ctx)
+    _audit(g.settings, g)  # a damaged or newer-schema audit log stops the start, not the first question
+    run(g, host=host, port=port)
 
 
 @cli.command()
@@ -330,8 +330,11 @@ def check(ctx, sample: int, as_json: bool) -> None:
         for p in problems:
             err.print(f"[red]problem:[/red] {p.what}\n  what to do: {p.fix}")
     else:
+        sv = facts.get("schema", {})
+        audit_v = "none yet" if sv.get("audit") is None else f"v{sv['audit']}"
         out.print(f"ok: {facts.get('documents', 0)} documents, {facts.get('chunks_stored', 0)} chunks, "
-                  f"{facts.get('vectors_sampled', 0)} sampled vectors found")
+                  f"{facts.get('vectors_sampled', 0)} sampled vectors found; schema: manifest v{sv.get('manifest')}, "
+                  f"audit log {audit_v}")
     sys.exit(1 if problems else 0)
 
 

@@ -9,8 +9,12 @@ import time
 from pathlib import Path
 from typing import Any
 
+from ...ingest.migrations import Migration, migrate
 from ..records import AnswerResult
 
+# Migration 1 is the schema as it was before numbered migrations (CREATE TABLE IF NOT EXISTS), so that audit logs
+# made then (user_version 0) are adopted with their rows. Schema changes are new entries below, never edits of
+# shipped ones (ingest/migrations.py).
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS answers (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -32,13 +36,21 @@ CREATE TABLE IF NOT EXISTS answers (
 );
 """
 
+MIGRATIONS = [
+    Migration(1, "answers table (the schema before numbered migrations)", SCHEMA),
+]
+
 
 class AuditLog:
     def __init__(self, path: Path):
         path.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(str(path), timeout=30, check_same_thread=False)
+        try:  # a newer audit log than this code knows is refused here (SchemaTooNew), before anything is written
+            self.schema_version = migrate(self.db, MIGRATIONS, path=path, what="audit log")
+        except BaseException:
+            self.db.close()
+            raise
         self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.executescript(SCHEMA)
         for f in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
             try:  # questions and answers of every user: readable by the server's account only
                 os.chmod(f, 0o600)

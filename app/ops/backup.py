@@ -212,6 +212,7 @@ def restore(settings: Settings, src: Path, force: bool = False) -> dict[str, Any
     Refuses a non-empty data directory (or a non-empty server collection) unless force, in which case the data
     Gugus manages there is replaced. Returns the backup's manifest."""
     manifest = verify(src)
+    _check_schemas(src, manifest)
     store = manifest["store"]
     data_dir = settings.data_dir
     if store["kind"] == "server-export" and not settings.chroma_url:
@@ -244,6 +245,23 @@ def restore(settings: Settings, src: Path, force: bool = False) -> dict[str, Any
         if store["kind"] == "server-export":
             _import_export(settings, src / STORE_EXPORT)
     return manifest
+
+
+def _check_schemas(src: Path, manifest: dict[str, Any]) -> None:
+    """Refuse, before the data directory is touched, a backup whose manifest or audit log has a newer schema than
+    this code knows (ingest/migrations.py): this Gugus would refuse to open them after the restore. Older ones are
+    fine: they are migrated when first opened."""
+    from ...ingest import manifest as manifest_mod
+    from ...ingest.migrations import file_version, latest
+    from . import audit as audit_mod
+
+    known = {"manifest.sqlite": latest(manifest_mod.MIGRATIONS), "audit.sqlite": latest(audit_mod.MIGRATIONS)}
+    for name, code in known.items():
+        v = file_version(src / name)
+        if v is not None and v > code:
+            raise BackupError(f"the backup's {name} has schema version {v}, newer than this Gugus knows (up to "
+                              f"{code}): the backup was made by Gugus {manifest.get('gugus_version', '?')}. Restore it "
+                              f"with that version (or a newer one); nothing was restored")
 
 
 def _server_client(settings: Settings):

@@ -1,6 +1,8 @@
 """`gugus check`: verify the data directory (manifest and store) and say what to do about each problem.
 
 Checks, in order:
+- the schema versions (`PRAGMA user_version`) of the manifest and the audit log: reported, and an audit log newer
+  than this code knows is a problem (a newer manifest never gets here: opening the data directory refuses it);
 - the manifest passes SQLite's integrity check, and no file is left `pending` by an interrupted ingest;
 - the store holds exactly the chunks the manifest lists, per document;
 - the vector index finds stored vectors: a sample of stored embeddings is searched for, and each must come back
@@ -23,6 +25,7 @@ def check(g, sample: int = 64) -> tuple[list[Problem], dict]:
     """(problems, facts) for the data directory of `g` (a Gugus)."""
     problems: list[Problem] = []
     facts: dict = {}
+    problems += _schemas(g, facts)
     try:
         res = g.manifest.db.execute("PRAGMA integrity_check").fetchall()
         ok = [r[0] for r in res] == ["ok"]
@@ -60,6 +63,27 @@ def check(g, sample: int = 64) -> tuple[list[Problem], dict]:
                                 "run `gugus ingest --reindex`, or re-ingest those files"))
     problems += _vector_index(g, stored, sample, facts)
     return problems, facts
+
+
+def _schemas(g, facts: dict) -> list[Problem]:
+    """The schema version of each SQLite file next to the one this code migrates it to (ingest/migrations.py)."""
+    from ...ingest import manifest as manifest_mod
+    from ...ingest.migrations import file_version, latest, too_new_message
+    from . import audit as audit_mod
+
+    path = g.settings.audit_path
+    try:
+        audit_v = file_version(path)  # read-only: check does not create or migrate the audit log
+    except Exception as e:  # noqa: BLE001
+        return [Problem(f"the audit log {path} cannot be read ({type(e).__name__}: {e})",
+                        "restore a backup (`gugus restore DIR --force`), or move it away (a new one is started)")]
+    facts["schema"] = {"manifest": g.manifest.schema_version, "manifest_code": latest(manifest_mod.MIGRATIONS),
+                       "audit": audit_v, "audit_code": latest(audit_mod.MIGRATIONS)}
+    if audit_v is not None and audit_v > latest(audit_mod.MIGRATIONS):
+        msg = too_new_message("audit log", path, audit_v, latest(audit_mod.MIGRATIONS))
+        what, _, fix = msg.partition(" Nothing was changed; ")
+        return [Problem(what, fix.rstrip("."))]
+    return []
 
 
 def _vector_index(g, stored: int, sample: int, facts: dict) -> list[Problem]:
