@@ -120,3 +120,33 @@ def test_real_corpus_default_report_and_period_evidence(corpus_gugus):
         for c in r.citations:
             assert c.hit.meta["doc_type"] != "tip_report"
             assert "2025-04-01" <= c.hit.meta["date"] <= "2026-03-31"
+
+
+def test_prioritized_recommendations_draft_follows_the_tracker(rec_env):
+    """Drafting's Prioritized Recommendations section is the tracker's list: one paragraph per recommendation with
+    evidence in the period, titled with its status, citing non-TIP evidence; a recommendation without evidence is a
+    gap asking its responsible agencies. Regenerating one of them keeps the tracked outline."""
+    from gugus.app.drafting.drafter import Drafter
+
+    period = tip_period(2026)
+    t = track(rec_env, None, period)
+    drafter = Drafter(rec_env)
+    d = drafter.draft("prioritized_recommendations", period, "en")
+    paras = {p.subtopic: p for p in d.paragraphs}
+    gaps = {g.subtopic: g for g in d.gaps}
+    assert set(paras) | set(gaps) == {f"recommendation_{r.n}" for r in t.recommendations}
+    for r in t.recommendations:
+        sid = f"recommendation_{r.n}"
+        if r.status == "no_evidence":
+            assert sid in gaps and gaps[sid].agencies == r.agencies
+            assert "no evidence in the period" in gaps[sid].title
+        else:
+            assert sid in paras, (sid, r.status)
+            assert ("partly addressed" if r.status == "partial" else "(addressed)") in paras[sid].title
+    assert "recommendation_2" in paras and "recommendation_3" in gaps  # the statuses of the 2018 list above
+    cited = [d.references[n - 1].hit.meta for p in d.paragraphs for n in p.citations]
+    assert cited and all(m["doc_type"] != "tip_report" for m in cited)
+    assert any(m["path"] == "notulen/rapat_rekomendasi_2025.md" for m in cited)
+    again = drafter.regenerate(d, "recommendation_2")
+    assert [p.subtopic for p in again.paragraphs] and not any(p.subtopic == "earlier_recommendations"
+                                                             for p in again.paragraphs)

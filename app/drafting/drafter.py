@@ -73,6 +73,11 @@ class DraftError(ValueError):
     pass
 
 
+REC_STATUS = {"en": {"addressed": "addressed", "partial": "partly addressed", "no_evidence": "no evidence in the period"},
+              "id": {"addressed": "ditindaklanjuti", "partial": "sebagian ditindaklanjuti",
+                     "no_evidence": "tanpa bukti dalam periode"}}
+
+
 class Drafter:
     """Drafts sections with the pipeline's generator and verifier (one configuration for answers and drafts)."""
 
@@ -272,6 +277,7 @@ class Drafter:
             raise DraftError(f"language must be 'en' or 'id', not '{lang}'")
         outline = load_outline(section)
         base = replace(filters or Filters(), period=period, agencies=list(agencies or []))
+        outline, base = self._tracked_outline(outline, period, base)
         t0 = time.perf_counter()
         prompt = (self.writer.prompt_file("draft", lang) if self.writer is not None
                   else None if self.extractive else get_prompt("draft", lang))
@@ -305,12 +311,12 @@ class Drafter:
     def regenerate(self, draft: Draft, subtopic_id: str, filters: Filters | None = None) -> Draft:
         """Redraft one subtopic with other evidence (the passages it cited are left out), renumbering the draft.
         `filters` carries the requesting user's access scope; the draft's own filters are applied on top."""
-        outline = load_outline(draft.section)
+        kept = {k: v for k, v in draft.filters.items() if k in RECORDED_FILTERS}
+        base = replace(filters or Filters(), **kept, period=draft.period, agencies=list(draft.agencies))
+        outline, base = self._tracked_outline(load_outline(draft.section), draft.period, base)
         sub = outline.subtopic(subtopic_id)
         old = next((p for p in draft.paragraphs if p.subtopic == subtopic_id), None)
         exclude = {draft.references[n - 1].hit.id for n in (old.citations if old else [])}
-        kept = {k: v for k, v in draft.filters.items() if k in RECORDED_FILTERS}
-        base = replace(filters or Filters(), **kept, period=draft.period, agencies=list(draft.agencies))
         others = replace(draft, paragraphs=[p for p in draft.paragraphs if p.subtopic != subtopic_id])
         para, _ = self.paragraph(sub, outline, draft.period, draft.lang, base, draft.note, exclude, _used(others))
         if para is None or not para.text:  # nothing else to say: keep the old one
@@ -318,6 +324,34 @@ class Drafter:
         new = self._rebuild(draft, {subtopic_id: para}, outline)
         self._flag_conflicts(new, base)
         return new
+
+    def _tracked_outline(self, outline: Outline, period: Period, base: Filters) -> tuple[Outline, Filters]:
+        """Prioritized Recommendations follow the recommendations tracker (app/cycle/recommendations.py): one
+        subtopic per recommendation of the latest TIP Report in the corpus, titled with its status in the period,
+        asked of the agencies responsible, and answered from the period's non-TIP evidence (the report itself is
+        not evidence of action). A recommendation without evidence becomes a gap. Without such a report the
+        outline file's subtopics stand. Other sections are returned unchanged."""
+        if outline.section != "prioritized_recommendations":
+            return outline, base
+        from ...ingest.types import DOC_TYPES
+        from ..cycle.recommendations import RecommendationError, track
+
+        try:
+            tracked = track(self.g, None, period, base)
+        except RecommendationError as e:
+            log.info("prioritized recommendations from the outline file: %s", e)
+            return outline, base
+        report = tracked.report.get("short_title") or tracked.report.get("title") or tracked.report.get("path")
+        subs = []
+        for r in tracked.recommendations:
+            short = r.text if len(r.text) <= 110 else r.text[:107].rsplit(" ", 1)[0] + " …"
+            subs.append(Subtopic(
+                id=f"recommendation_{r.n}",
+                title={"en": f"Recommendation {r.n} of {report} ({REC_STATUS['en'][r.status]}): {short}",
+                       "id": f"Rekomendasi {r.n} {report} ({REC_STATUS['id'][r.status]}): {short}"},
+                queries=() if r.status == "no_evidence" else (r.text,), agencies=tuple(r.agencies)))
+        evidence = base if base.doc_types else replace(base, doc_types=[t for t in DOC_TYPES if t != "tip_report"])
+        return replace(outline, subtopics=tuple(subs)), evidence
 
     def edit(self, draft: Draft, subtopic_id: str, text: str) -> Draft:
         """An officer's edit of a paragraph. It keeps the draft's numbering; sentences that cite no passage of the
