@@ -40,7 +40,7 @@ class Filters:
     # on or before its end (the law in force). Undated documents other than regulations are left out.
     period: Period | None = None
     # What the reader may see (index/access.py); None = no access clause (admins, the local single-user mode).
-    # Set it with app.services.Gugus.filters_for(user, filters), never by hand.
+    # Set it with app.container.Gugus.filters_for(user, filters), never by hand.
     access: AccessScope | None = None
 
     def __post_init__(self) -> None:

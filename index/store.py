@@ -187,6 +187,38 @@ class ChromaStore:
         found = {i: StoredChunk(i, d, m or {}) for i, d, m in zip(res["ids"], res["documents"], res["metadatas"])}
         return [found[i] for i in ids if i in found]
 
+    # What the ops tools (app/ops: check, backup) and coverage need, so that nothing outside the store reaches into
+    # the Chroma collection.
+    @property
+    def collection_metadata(self) -> dict[str, Any]:
+        return dict(self.col.metadata or {})
+
+    def ids(self) -> list[str]:
+        return list(self.col.get(include=[], limit=max(1, self.count()))["ids"])
+
+    def embeddings(self, ids: list[str]) -> tuple[list[str], list[list[float]]]:
+        """(ids found, their stored vectors)."""
+        res = self.col.get(ids=ids, include=["embeddings"])
+        return list(res["ids"]), [[float(x) for x in e] for e in res["embeddings"]]
+
+    def nearest_ids(self, vectors: list[list[float]], k: int) -> tuple[list[list[str]], list[list[float]]]:
+        """For each vector, the ids and distances of its k nearest stored chunks (unfiltered)."""
+        res = self.col.query(query_embeddings=vectors, n_results=k, include=["distances"])
+        return res["ids"], res["distances"]
+
+    def with_vectors(self, where: dict | None) -> tuple[list[str], list, list[dict[str, Any]], list[str]]:
+        """(ids, embeddings, metadatas, texts) of every chunk that passes ``where``."""
+        res = self.col.get(where=where or None, include=["embeddings", "metadatas", "documents"])
+        return list(res["ids"]), list(res["embeddings"]), [m or {} for m in res["metadatas"]], list(res["documents"])
+
+    def export_records(self, batch: int = 1000) -> Iterator[dict[str, Any]]:
+        """Every chunk as {id, document, metadata, embedding} (backups of a Chroma server)."""
+        n = self.count()
+        for off in range(0, n, batch):
+            res = self.col.get(limit=batch, offset=off, include=["documents", "metadatas", "embeddings"])
+            for i, d, m, e in zip(res["ids"], res["documents"], res["metadatas"], res["embeddings"]):
+                yield {"id": i, "document": d, "metadata": m, "embedding": [float(x) for x in e]}
+
     def iter_all(self, batch: int = 5000) -> Iterator[list[StoredChunk]]:
         n = self.count()
         for off in range(0, n, batch):

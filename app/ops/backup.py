@@ -29,7 +29,7 @@ import shutil
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from .locking import LOCK_NAME, data_dir_lock
 from ..settings import Settings
@@ -103,16 +103,8 @@ def _copy_tree(src: Path, dst: Path) -> None:
             shutil.copy2(f, target)
 
 
-def _export_records(col) -> Iterator[dict[str, Any]]:
-    n = col.count()
-    for off in range(0, n, EXPORT_BATCH):
-        res = col.get(limit=EXPORT_BATCH, offset=off, include=["documents", "metadatas", "embeddings"])
-        for i, d, m, e in zip(res["ids"], res["documents"], res["metadatas"], res["embeddings"]):
-            yield {"id": i, "document": d, "metadata": m, "embedding": [float(x) for x in e]}
-
-
 def _store_info(g) -> dict[str, Any]:
-    md = g.store.col.metadata or {}
+    md = g.store.collection_metadata
     return {"kind": "server-export" if g.settings.chroma_url else "embedded", "collection": g.store.name,
             "embedder": md.get("embedder"), "dim": md.get("dim"), "chunks": g.store.count()}
 
@@ -138,10 +130,10 @@ def backup(g, dest: Path) -> BackupSummary:
                 _copy_tree(data_dir / STORE_DIR, stage / STORE_DIR)
             else:
                 with open(stage / STORE_EXPORT, "w", encoding="utf-8") as f:
-                    f.write(json.dumps({"collection": store["collection"], "metadata": g.store.col.metadata,
+                    f.write(json.dumps({"collection": store["collection"], "metadata": g.store.collection_metadata,
                                         "count": store["chunks"]}, ensure_ascii=False) + "\n")
                     written = 0
-                    for rec in _export_records(g.store.col):
+                    for rec in g.store.export_records(EXPORT_BATCH):
                         f.write(json.dumps(rec, ensure_ascii=False) + "\n")
                         written += 1
                 if written != store["chunks"]:

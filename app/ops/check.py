@@ -42,7 +42,7 @@ def check(g, sample: int = 64) -> tuple[list[Problem], dict]:
     done = [r for r in records if r.status == "done"]
     expected = sum(r.chunks for r in done)
     try:
-        stored = g.store.col.count()
+        stored = g.store.count()
     except Exception as e:  # noqa: BLE001
         problems.append(Problem(f"the store cannot be read ({type(e).__name__}: {str(e)[:160]})", REINDEX))
         return problems, facts
@@ -52,7 +52,7 @@ def check(g, sample: int = 64) -> tuple[list[Problem], dict]:
     wrong = []
     for r in done:
         try:
-            n = len(g.store.col.get(where={"doc_id": r.doc_id}, include=[])["ids"])
+            n = g.store.doc_chunk_count(r.doc_id)
         except Exception as e:  # noqa: BLE001
             problems.append(Problem(f"the store cannot list the chunks of {r.path} ({type(e).__name__})", REINDEX))
             break
@@ -89,22 +89,19 @@ def _schemas(g, facts: dict) -> list[Problem]:
 def _vector_index(g, stored: int, sample: int, facts: dict) -> list[Problem]:
     if stored == 0:
         return []
-    col = g.store.col
     step = max(1, stored // sample)
     try:
-        ids = col.get(include=[], limit=stored)["ids"][::step][:sample]
-        got = col.get(ids=ids, include=["embeddings"])
-        res = col.query(query_embeddings=[list(map(float, e)) for e in got["embeddings"]], n_results=3,
-                        include=["distances"])
+        own_ids, vectors = g.store.embeddings(g.store.ids()[::step][:sample])
+        found_ids, distances = g.store.nearest_ids(vectors, 3)
     except Exception as e:  # noqa: BLE001
         return [Problem(f"the vector index cannot be searched ({type(e).__name__}: {str(e)[:160]})", REINDEX)]
     lost = 0
-    for own, found, dist in zip(got["ids"], res["ids"], res["distances"]):
+    for own, found, dist in zip(own_ids, found_ids, distances):
         # itself, or an identical vector (a duplicate passage) at distance ~0
         if own not in found and not (dist and dist[0] < 1e-4):
             lost += 1
-    facts.update(vectors_sampled=len(got["ids"]), vectors_not_found=lost)
+    facts.update(vectors_sampled=len(own_ids), vectors_not_found=lost)
     if lost:
-        return [Problem(f"the vector index is damaged: {lost} of {len(got['ids'])} sampled stored vectors are not "
+        return [Problem(f"the vector index is damaged: {lost} of {len(own_ids)} sampled stored vectors are not "
                         f"found by a search for themselves (searches return wrong passages)", REINDEX)]
     return []

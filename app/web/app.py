@@ -1,6 +1,6 @@
 """The web UI (Gradio Blocks mounted on FastAPI): Chat with cited answers and a Library of documents.
 
-A thin layer: answers come from app.answer.AnswerPipeline, documents from app.services.Gugus. Sources open at
+A thin layer: answers come from app.answering.pipeline.AnswerPipeline, documents from app.container.Gugus. Sources open at
 /source/{doc_id} (PDFs inline at their page, text documents as a page with the passage highlighted).
 Nothing on the page is fetched from outside: system fonts, Gradio analytics off.
 """
@@ -218,13 +218,13 @@ def build_blocks(g, gate: LoginGate | None = None):
                 ingest_btn = gr.Button(t["ingest"], variant="primary", elem_id="gugus-ingest")
                 ingest_out = gr.Dataframe(headers=["file", "status", "chunks", "reason"], interactive=False,
                                           elem_id="gugus-ingest-result")
-            from ...ingest.catalog import AGENCIES
+            from ...ingest.agencies import short_names
             from .draft import draft_tab
 
-            draft_parts, draft_relabel = draft_tab(g, who, list(AGENCIES))
+            draft_parts, draft_relabel = draft_tab(g, who, short_names())
             from .figures import figures_tab
 
-            fig_parts, fig_relabel = figures_tab(g, who, list(AGENCIES))
+            fig_parts, fig_relabel = figures_tab(g, who, short_names())
             from .cycle import cycle_tab
 
             cycle_parts, cycle_relabel = cycle_tab(g, who)
