@@ -176,8 +176,8 @@ class Gugus:
         return report
 
     def search(self, query: str, top_k: int | None = None, filters: Filters | None = None,
-               mode: str = "hybrid") -> list[Hit]:
-        return self.retriever.search(query, top_k or self.settings.top_k, filters, mode)
+               mode: str = "hybrid", plan=None) -> list[Hit]:
+        return self.retriever.search(query, top_k or self.settings.top_k, filters, mode, plan=plan)
 
     def doc_chunks(self, doc_id: str):
         """One document's passages in reading order (the /source page; check access first: document_for)."""

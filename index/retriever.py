@@ -229,7 +229,10 @@ class HybridRetriever(BaseRetriever):
 
     # ---------------------------------------------------------------- search
     def search(self, query: str, top_k: int | None = None, filters: Filters | None = None,
-               mode: str = "hybrid", timings: dict[str, float] | None = None) -> list[Hit]:
+               mode: str = "hybrid", timings: dict[str, float] | None = None, plan: QueryPlan | None = None
+               ) -> list[Hit]:
+        """The top_k passages for ``query`` under ``filters``. ``plan``: the query already planned (index/query.py)
+        by a caller that needs the plan too (the answer pipeline plans a question once)."""
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}")
         k = top_k or self.default_k
@@ -239,7 +242,8 @@ class HybridRetriever(BaseRetriever):
         kw_hits: list[tuple[str, float]] = []
         in_refs: list[StoredChunk] = []
         n_cand = max(self.candidates, k)
-        plan = plan_query(query)
+        if plan is None or plan.text != query:  # the caller's plan of this very query, else planned here
+            plan = plan_query(query)
         where = filters.where()
         if mode in ("hybrid", "dense"):
             t = time.perf_counter()

@@ -24,6 +24,7 @@ import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import yaml
 
@@ -157,6 +158,20 @@ def stage_uploads(files: list[tuple[Path, str]], upload_dir: Path, max_bytes: in
     `known` maps the sha256 of every ingested document to a name the uploader may see (None: "a document you
     cannot see" is all they are told). Raises IngestError for an invalid access level."""
     level, agencies = parse_access(access, access_agencies)
+    entry: dict = {"access": level}
+    if agencies:
+        entry["access_agencies"] = agencies
+    formats = list(dict.fromkeys(SUPPORTED.values()))
+    return stage_files(files, upload_dir, max_bytes, known, set(SUPPORTED), ", ".join(formats),
+                       lambda shown: dict(entry))
+
+
+def stage_files(files: list[tuple[Path, str]], upload_dir: Path, max_bytes: int, known: dict[str, str | None],
+                extensions: set[str], supported: str, entry_for: Callable[[str], dict]) -> StagedUpload:
+    """The checks every upload goes through (library uploads here, agency submissions in app/cycle/submissions.py):
+    a safe name with one of `extensions`, at most `max_bytes`, content that matches the extension, not already in the
+    library (`known`: sha256 -> a name the uploader may see) nor twice in this batch. Good files are copied into
+    `upload_dir` atomically and get the catalog entry `entry_for(name as uploaded)`."""
     staged = StagedUpload()
     seen: dict[str, str] = {}
     entries: dict[str, dict] = {}
@@ -166,10 +181,9 @@ def stage_uploads(files: list[tuple[Path, str]], upload_dir: Path, max_bytes: in
             shown = re.split(r"[\\/]", shown or src.name)[-1]
             name = safe_name(shown)
             ext = "." + name.rsplit(".", 1)[1] if name else ""
-            if not name or ext not in SUPPORTED:
+            if not name or ext not in extensions:
                 staged.outcomes.append(UploadOutcome(shown, "rejected", f"unsupported file name or type "
-                                                     f"'{shown}' (supported: "
-                                                     f"{', '.join(dict.fromkeys(SUPPORTED.values()))})"))
+                                                     f"'{shown}' (supported: {supported})"))
                 continue
             size = src.stat().st_size
             if size > max_bytes:
@@ -195,10 +209,7 @@ def stage_uploads(files: list[tuple[Path, str]], upload_dir: Path, max_bytes: in
             shutil.copyfile(src, tmp)
             os.replace(tmp, dst)
             seen[sha] = dst.name
-            entry: dict = {"access": level}
-            if agencies:
-                entry["access_agencies"] = agencies
-            entries[dst.name] = entry
+            entries[dst.name] = entry_for(shown)
             staged.accepted.append(dst)
             staged.outcomes.append(UploadOutcome(shown, "accepted", stored=dst, sha256=sha))
         if entries:

@@ -118,10 +118,13 @@ class ExtractiveGenerator(Generator):
     def _bonus(self, prior: dict[int, float], wants_list: bool, x: tuple) -> float:
         return prior.get(x[1], 0.0) + (self.list_bonus if wants_list and is_list_unit(x[3]) else 0.0)
 
-    def select(self, question: str, passages: list[Passage]) -> list[tuple[float, int, int, str]]:
+    def select(self, question: str, passages: list[Passage], plan: QueryPlan | None = None
+               ) -> list[tuple[float, int, int, str]]:
         from .constraints import constraints, hits_ok, sentence_ok
 
-        c, plan = constraints(question), plan_query(question)
+        c = constraints(question)
+        if plan is None or plan.text != question:
+            plan = plan_query(question)
         ok = {p.n for p, good in zip(passages, hits_ok(c, [p.hit for p in passages])) if good}
         meta = {p.n: p.hit.meta for p in passages}
         scored = [x for x in self.score(question, passages, plan)
@@ -145,7 +148,7 @@ class ExtractiveGenerator(Generator):
         return chosen
 
     def stream(self, req: GenerationRequest) -> Iterator[str]:
-        chosen = self.select(req.question, req.passages)
+        chosen = self.select(req.question, req.passages, req.plan)
         if not chosen:
             yield NOT_FOUND[req.lang]
             return

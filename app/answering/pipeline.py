@@ -8,8 +8,8 @@ import time
 from dataclasses import asdict
 from typing import Iterator
 
+from ...index.query import plan_query
 from ...index.retriever import Filters
-from ...ingest.catalog import detect_language
 from ...prompts import NOT_FOUND, get_prompt
 from ..ops.audit import AuditLog
 from ..generators import GenerationRequest, Generator, GeneratorError
@@ -67,11 +67,14 @@ class AnswerPipeline:
         question = check_question(question, self.g.settings)  # stripped; LimitError over GUGUS_MAX_QUESTION_CHARS
         t0 = time.perf_counter()
         timings: dict[str, float] = {}
-        lang = detect_language(question)
+        plan = plan_query(question)  # once: the language, retrieval and the evidence selection all use it
+        lang = plan.lang
         standalone = self.standalone(question, history, lang)
+        if standalone != question:
+            plan = plan_query(standalone)
         timings["condense_s"] = time.perf_counter() - t0
         t = time.perf_counter()
-        hits = self.g.search(standalone, top_k=self.g.settings.answer_passages, filters=filters)
+        hits = self.g.search(standalone, top_k=self.g.settings.answer_passages, filters=filters, plan=plan)
         timings["retrieve_s"] = time.perf_counter() - t
         passages = [Passage(i + 1, h) for i, h in enumerate(hits)]
         prompt = self.writer.prompt_file("answer", lang) if self.writer else get_prompt("answer", lang)
@@ -81,7 +84,7 @@ class AnswerPipeline:
         if self.writer is not None:
             kept, removed = [], []
             if passages:
-                for kind, value in self._write(standalone, lang, passages):
+                for kind, value in self._write(standalone, lang, passages, plan):
                     if kind == "written":
                         kept, removed, stats = value
                     else:
@@ -91,7 +94,7 @@ class AnswerPipeline:
             cited = renumber(kept, {p.n: p for p in passages})
         else:
             if passages:
-                req = GenerationRequest(standalone, lang, passages, prompt, history or [])
+                req = GenerationRequest(standalone, lang, passages, prompt, history or [], plan=plan)
                 for delta in self.generator.stream(req):
                     text += delta
                     yield "delta", delta
@@ -122,10 +125,10 @@ class AnswerPipeline:
             self.audit.record(result, user or self.g.settings.user)
         yield "result", result
 
-    def _write(self, question: str, lang: str, passages: list[Passage]) -> Iterator[tuple[str, object]]:
+    def _write(self, question: str, lang: str, passages: list[Passage], plan=None) -> Iterator[tuple[str, object]]:
         """The extractive selection's evidence (one passage, a sentence or two), rendered by the writer in the
         question's language; ("queue"|"delta", ...) events, then ("written", (sentences, removed, stats))."""
-        chosen = self.selector.select(question, passages)  # none: nothing is written, the answer abstains
+        chosen = self.selector.select(question, passages, plan)  # none: nothing is written, the answer abstains
         by_n = {p.n: p for p in passages}
         groups: dict[int, list[str]] = {}
         for x in chosen:  # (score, passage n, position, sentence, overlap), in passage and reading order

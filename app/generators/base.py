@@ -7,7 +7,7 @@ generators/local.py, openai.py and llamacpp.py here, and the extractive selectio
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Iterator
+from typing import Any, Callable, Iterator
 
 from ...prompts import Prompt
 from ..records import Passage
@@ -26,6 +26,7 @@ class GenerationRequest:
     prompt: Prompt
     history: list[tuple[str, str]] = field(default_factory=list)
     extra: dict[str, str] = field(default_factory=dict)  # further template fields (a draft's section, period ...)
+    plan: Any = None  # the question's index.query.QueryPlan when the caller has it (planned once per answer)
 
     def render(self) -> str:
         blocks = [f"[{p.n}] {p.label}\n{p.text}" for p in self.passages]
