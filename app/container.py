@@ -112,7 +112,8 @@ class Gugus:
         s = self.settings
         return HybridRetriever(self.store, self.embedder, s.cache_dir, generation_fn=lambda: self.manifest.generation,
                                candidates=s.candidates, rrf_k=s.rrf_k, weights=(s.dense_weight, s.bm25_weight),
-                               default_k=s.top_k, reranker=self.reranker, rerank_candidates=s.rerank_candidates)
+                               default_k=s.top_k, reranker=self.reranker, rerank_candidates=s.rerank_candidates,
+                               **s.retrieval.model_dump())
 
     @cached_property
     def reranker(self):
@@ -141,7 +142,8 @@ class Gugus:
                 raise
             self.writer_note = f"local writer unavailable, answering extractively: {e}"
             log.warning(self.writer_note)
-            gen = ExtractiveGenerator(self.embedder, threshold=self.settings.extractive_threshold)
+            gen = ExtractiveGenerator(self.embedder, threshold=self.settings.extractive_threshold,
+                                      **self.settings.extractive.model_dump())
         if getattr(gen, "name", "") == "local":
             from llama_index.core import Settings as LI
 

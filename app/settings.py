@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Offline by construction: nothing may download weights or phone home.
@@ -27,8 +27,52 @@ def default_models_dir() -> Path:
     return Path(base) / "gugus" / "models"
 
 
+# Tuning that was constructor defaults in five files, named in one place. Each value was measured on the dev and
+# held-out question sets (bench/RESULTS.md); set one with GUGUS_<GROUP>__<FIELD>, e.g. GUGUS_DRAFTING__MAX_SENTENCES=5.
+class RetrievalTuning(BaseModel):
+    """Fusion in index/retriever.py, beyond the weights and candidates above."""
+    ref_weight: float = Field(1.0, ge=0, description="the in-document dense list, relative to the dense weight")
+    def_weight: float = Field(3.0, ge=0, description="the defined-term list of definition questions")
+    collapse_duplicates: bool = Field(True, description="near-duplicate passages of one document take one place")
+    background_weight: float = Field(0.6, ge=0, description="score factor of preamble and Penjelasan > Umum")
+    answer_type_boost: float = Field(0.2, ge=0, description="score factor 1+x for the expected answer type")
+    language_boost: float = Field(0.5, ge=0, description="score factor for the document language asked for")
+    pool: int = Field(20, ge=1, description="fused candidates the boosts choose from")
+
+
+class ExtractiveTuning(BaseModel):
+    """The extractive selection (app/answering/extractive.py); its threshold is extractive_threshold."""
+    margin: float = Field(0.03, ge=0, description="sentences this close to the best one are kept too")
+    max_sentences: int = Field(2, ge=1, description="evidence sentences per answer")
+    lexical_weight: float = Field(0.25, ge=0, description="weight of stem overlap beside e5 similarity")
+    definition_bonus: float = Field(0.1, ge=0, description="the passage defining the term asked about")
+    list_bonus: float = Field(0.06, ge=0, description="a sentence carrying a list, for a list question")
+    cross_lingual_margin: float = Field(0.02, ge=0, description="threshold this much lower across languages")
+    reference_bonus: float = Field(0.05, ge=0, description="a passage of a document the question names")
+
+
+class DraftingTuning(BaseModel):
+    """The drafter (app/drafting/drafter.py)."""
+    per_query: int = Field(8, ge=1, description="passages retrieved per subtopic query")
+    max_passages: int = Field(6, ge=1, description="passages a paragraph may draw on")
+    per_document: int = Field(2, ge=1, description="... at most this many from one document")
+    max_sentences: int = Field(4, ge=1, description="evidence sentences per paragraph")
+    threshold: float = Field(0.80, description="below this score a sentence is not evidence for the subtopic")
+    max_units: int = Field(16, ge=1, description="sentences embedded per subtopic")
+    max_words: int = Field(90, ge=10, description="longest evidence sentence, in words")
+    figure_bonus: float = Field(0.05, ge=0, description="a sentence stating one of the subtopic's figures")
+
+
+class VerificationTuning(BaseModel):
+    """Citation verification (app/answering/verify.py)."""
+    lexical_min: float = Field(0.5, ge=0, le=1, description="share of a sentence's stems in its cited passages")
+    embedding_min: float = Field(0.80, ge=0, le=1, description="e5 similarity when the stem share is too low")
+    check_numbers: bool = Field(True, description="every number must appear in a cited passage")
+
+
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="GUGUS_", env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="GUGUS_", env_file=".env", extra="ignore",
+                                      env_nested_delimiter="__")
 
     data_dir: Path = Field(Path("data"), description="store, manifest, caches, audit log")
     corpus_dir: Path = Field(Path("corpus"), description="what `gugus ingest` reads by default")
@@ -105,6 +149,12 @@ class Settings(BaseSettings):
                                                               "passage of the period must hold: addressed")
     rec_partial: float = Field(0.35, ge=0, le=1, description="... partly addressed")
     rec_passages: int = Field(8, ge=1, le=50, description="passages retrieved per recommendation")
+
+    # tuning groups (GUGUS_RETRIEVAL__POOL=30 ...), see the classes above
+    retrieval: RetrievalTuning = Field(default_factory=RetrievalTuning)
+    extractive: ExtractiveTuning = Field(default_factory=ExtractiveTuning)
+    drafting: DraftingTuning = Field(default_factory=DraftingTuning)
+    verification: VerificationTuning = Field(default_factory=VerificationTuning)
 
     @property
     def users_path(self) -> Path:

@@ -170,7 +170,9 @@ class HybridRetriever(BaseRetriever):
     def __init__(self, store: ChromaStore, embedder: GugusEmbedding, cache_dir: Path | None,
                  generation_fn=lambda: 0, candidates: int = 50, rrf_k: int = 60,
                  weights: tuple[float, float] = (1.0, 1.0), default_k: int = 5, reranker: Scorer | None = None,
-                 rerank_candidates: int = 20):
+                 rerank_candidates: int = 20, ref_weight: float = 1.0, def_weight: float = 3.0,
+                 collapse_duplicates: bool = True, background_weight: float = 0.6, answer_type_boost: float = 0.2,
+                 language_boost: float = 0.5, pool: int = 20):
         super().__init__()
         # index/rerank.py: an optional cross-encoder over the first rerank_candidates fused passages (hybrid mode)
         self.reranker, self.rerank_candidates = reranker, rerank_candidates
@@ -178,13 +180,14 @@ class HybridRetriever(BaseRetriever):
         self.generation_fn = generation_fn
         self.candidates, self.rrf_k, self.weights, self.default_k = candidates, rrf_k, weights, default_k
         # Fusion settings measured on eval/dev_qa.jsonl and eval/heldout_qa.jsonl (bench/RESULTS.md, 2026-11-25):
-        self.ref_weight = 1.0  # the in-document dense list, relative to the dense weight
-        self.def_weight = 3.0  # the defined-term list of definition questions
-        self.collapse_duplicates = True
-        self.background_weight = 0.6  # score factor of preamble and Penjelasan > Umum passages
-        self.answer_type_boost = 0.2  # score factor 1.2 for candidates holding the expected answer type (query.py)
-        self.language_boost = 0.5  # score factor for passages in the document language the question asks for
-        self.pool = 20  # fused candidates the answer-type and language boosts choose from
+        # (app/settings.RetrievalTuning names and documents each; the container passes them)
+        self.ref_weight = ref_weight  # the in-document dense list, relative to the dense weight
+        self.def_weight = def_weight  # the defined-term list of definition questions
+        self.collapse_duplicates = collapse_duplicates
+        self.background_weight = background_weight  # score factor of preamble and Penjelasan > Umum passages
+        self.answer_type_boost = answer_type_boost  # score factor 1+x for candidates holding the answer type
+        self.language_boost = language_boost  # score factor for passages in the document language asked for
+        self.pool = pool  # fused candidates the answer-type and language boosts choose from
         self._pos: dict[str, int] = {}
         self._pos_gen = -1
         self._kw: KeywordIndex | None = None

@@ -164,4 +164,4 @@ class ExtractiveGenerator(Generator):
 
 @register("extractive")
 def _make(settings, embedder) -> ExtractiveGenerator:
-    return ExtractiveGenerator(embedder, threshold=settings.extractive_threshold)
+    return ExtractiveGenerator(embedder, threshold=settings.extractive_threshold, **settings.extractive.model_dump())

@@ -16,7 +16,7 @@ from ..generators import GenerationRequest, Generator, GeneratorError
 from .extractive import ExtractiveGenerator
 from ..limits import check_question
 from ..records import AnswerResult, Passage
-from .verify import Verifier, render, renumber
+from .verify import Verifier, VerifyPolicy, render, renumber
 from .writer import Writer, WriterStats
 
 log = logging.getLogger(__name__)
@@ -37,11 +37,11 @@ class AnswerPipeline:
         self.g = gugus
         self.generator = generator
         self.audit = audit
-        self.verifier = verifier or Verifier(gugus.embedder)
+        self.verifier = verifier or Verifier(gugus.embedder, VerifyPolicy(**gugus.settings.verification.model_dump()))
         self.writer = writer
         # the evidence is chosen the extractive way for every generator that writes from evidence
         self.selector = generator if isinstance(generator, ExtractiveGenerator) else ExtractiveGenerator(
-            gugus.embedder, threshold=gugus.settings.extractive_threshold)
+            gugus.embedder, threshold=gugus.settings.extractive_threshold, **gugus.settings.extractive.model_dump())
         self.uses_prompt = not isinstance(generator, ExtractiveGenerator)  # the extractive one quotes, no prompt
 
     # ------------------------------------------------------------------------------------------------ follow-ups

@@ -29,9 +29,7 @@ def cli(ctx: click.Context, data_dir: Path | None, as_user: str | None) -> None:
     """
     from ..accounts.users import UserStore, local_user
 
-    s = Settings()
-    if data_dir is not None:
-        s.data_dir = data_dir
+    s = Settings(**({"data_dir": data_dir} if data_dir is not None else {}))  # built once, never mutated
     user = local_user(s.user)
     if as_user:
         from ..accounts.users import AuthError

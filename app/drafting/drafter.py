@@ -81,8 +81,9 @@ REC_STATUS = {"en": {"addressed": "addressed", "partial": "partly addressed", "n
 class Drafter:
     """Drafts sections with the pipeline's generator and verifier (one configuration for answers and drafts)."""
 
-    def __init__(self, gugus, per_query: int = 8, max_passages: int = 6, per_document: int = 2,
-                 max_sentences: int = 4, threshold: float = 0.80, max_units: int = 16, max_words: int = 90):
+    def __init__(self, gugus, tuning=None):
+        """``tuning``: an app.settings.DraftingTuning (default: the container's settings.drafting)."""
+        t = tuning or gugus.settings.drafting
         self.g = gugus
         self.answerer = gugus.answerer
         self.generator = self.answerer.generator
@@ -90,10 +91,10 @@ class Drafter:
         self.extractive = isinstance(self.generator, ExtractiveGenerator)
         self.writer = gugus.writer  # writes from the chosen evidence (local; openai unless writer_input=passages)
         self.stats = WriterStats()
-        self.per_query, self.max_passages, self.per_document = per_query, max_passages, per_document
-        self.max_sentences, self.threshold = max_sentences, threshold
-        self.max_units, self.max_words = max_units, max_words
-        self.figure_bonus = 0.05  # a sentence stating one of the subtopic's figures
+        self.per_query, self.max_passages, self.per_document = t.per_query, t.max_passages, t.per_document
+        self.max_sentences, self.threshold = t.max_sentences, t.threshold
+        self.max_units, self.max_words = t.max_units, t.max_words
+        self.figure_bonus = t.figure_bonus  # a sentence stating one of the subtopic's figures
         self._vec_cache: dict[str, np.ndarray] = {}
 
     def _mode_note(self, lang: str) -> str:
