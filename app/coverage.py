@@ -38,8 +38,9 @@ import numpy as np
 
 from ..index.period import Period
 from ..index.retriever import Filters
+from ..ingest.agencies import agencies_named
+from ..ingest.agencies import canonical as canonical_agency
 from ..ingest.types import REGULATION_TYPES
-from .figures import agencies_named, canonical_agency
 
 THRESHOLD = 0.86
 MARGIN = 0.01

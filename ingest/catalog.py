@@ -9,6 +9,7 @@ from typing import Any
 
 import yaml
 
+from .agencies import short_names_in
 from .types import ACCESS_LEVELS, DOC_TYPES, REGULATION_TYPES, DocMeta, IngestError
 
 log = logging.getLogger(__name__)
@@ -44,9 +45,6 @@ NOMOR = re.compile(r"\bNOMOR\s+([0-9OIl]+)\s+TAHUN\s+([0-9OIl]{4})", re.I)
 FILENAME_TYPES = [("tip_report", re.compile(r"\btip|trafficking[_ -]in[_ -]persons", re.I)),
                   ("meeting_report", re.compile(r"notulen|rakor|rapat|minutes|meeting", re.I)),
                   ("agency_submission", re.compile(r"laporan|submission|data[_ -]", re.I))]
-AGENCIES = ["Kemenko Polkam", "Kemenko Polhukam", "Polri", "Bareskrim", "Kejaksaan", "Kemensos", "KemenPPPA",
-            "LPSK", "BP2MI", "KP2MI", "Kemlu", "Kemenlu", "Kemnaker", "Kemenaker", "Kemenkes", "Kemendagri", "Imigrasi",
-            "Kemenkumham", "Mahkamah Agung", "PPATK", "Jarnas Anti TPPO", "IOM", "Bali Process"]
 EN_WORDS = {"the", "and", "of", "to", "in", "is", "for", "that", "with", "government", "was", "were", "not", "what",
             "which", "how", "who", "does", "did", "many", "much", "under", "according", "are", "law", "when", "where"}
 ID_WORDS = {"yang", "dan", "di", "dengan", "untuk", "dalam", "adalah", "tidak", "pada", "ini", "atau", "dari", "apa",
@@ -207,7 +205,7 @@ def infer_meta(rel_path: str, text: str, base: DocMeta | None = None) -> DocMeta
     if m.year is None and m.date:
         m.year = int(m.date[:4])
     if not m.agencies:
-        found = [a for a in AGENCIES if re.search(rf"\b{re.escape(a)}\b", text)]
+        found = short_names_in(text)
         if found:
             m.agencies = found
             inferred.append("agencies")

@@ -6,7 +6,7 @@ score as high as answerable ones), so the question's hard constraints are checke
   - years: each year the question names is in the passage text or is the document's year;
   - Pasal: "Pasal 5" / "Article 5" asked for is the passage's Pasal (or quoted in it);
   - agencies: an agency the question names ("Kementerian Sosial", "KemenPPPA", "Ministry of Foreign Affairs") is
-    named in the passage, in either language (app/figures/prose.py's aliases), or is the document's agency;
+    named in the passage, in either language (ingest/agencies.yaml), or is the document's agency;
   - persons: "who is the current head of ...", "siapa nama ...": the sentence names a person, not only an office;
   - answer types (index/query.py): "kapan ditetapkan" needs a date in the sentence, "berapa hari" a number of days,
     "what prison term" a prison term; "the Indonesian translation" needs a passage in Indonesian;
@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 from ...index.fusion import where_matches
 from ...index.query import (ANSWER_TYPES, CONSECUTIVE, answer_type, document_language, load_glossary,
                            references)
+from ...ingest.agencies import question_patterns
 from ...ingest.types import REGULATION_TYPES
 from ...ingest.catalog import detect_language
 
@@ -86,30 +86,12 @@ class Constraints:
     lang: str = "id"
     figure_units: set[str] = field(default_factory=set)  # units a stated figure must have (tahun, rupiah, persen)
     figure_counted: set[str] = field(default_factory=set)  # or what it must count (figures.COUNTED canonical names)
-    agencies: list[str] = field(default_factory=list)  # canonical short names (ingest.catalog.AGENCIES)
+    agencies: list[str] = field(default_factory=list)  # canonical short names (ingest/agencies.yaml)
     consecutive: bool = False
     refs: list[dict] = field(default_factory=list)  # the documents the question names (index.query.references)
     answer_type: str | None = None  # index.query.ANSWER_TYPES: the sentence must state a date, a duration ...
     doc_language: str | None = None  # "the Indonesian translation": passages in that language only
     person: bool = False
-
-
-@lru_cache(maxsize=2)
-def _agency_patterns(strict: bool) -> dict[str, re.Pattern]:
-    """Per agency, its short name and aliases as one pattern. strict (to read an agency off a question): only proper
-    names and acronyms, not the common words some aliases are ("police", "prosecutors")."""
-    from ...ingest.catalog import AGENCIES
-    from ..figures.prose import AGENCY_ALIASES, AGENCY_CANON
-
-    forms: dict[str, list[str]] = {}
-    for a in AGENCIES:
-        forms.setdefault(AGENCY_CANON.get(a.lower(), a), []).append(re.escape(a))
-    for a, aliases in AGENCY_ALIASES.items():
-        forms.setdefault(a, []).extend(x for x in aliases if not strict or x[:1].isupper())
-    for variant, a in AGENCY_CANON.items():
-        forms.setdefault(a, []).append(re.escape(variant))
-    return {a: re.compile(rf"\b(?:{'|'.join(sorted(set(fs), key=len, reverse=True))})\b", 0 if strict else re.I)
-            for a, fs in forms.items()}
 
 
 def _glossary_words() -> set[str]:
@@ -128,7 +110,7 @@ def constraints(question: str) -> Constraints:
     c.contact = bool(CONTACT.search(question))
     c.lang = detect_language(question)
     c.figure_units, c.figure_counted = asked_figure(question, c.quantity)
-    c.agencies = [a for a, rx in _agency_patterns(strict=True).items() if rx.search(question)]
+    c.agencies = [a for a, rx in question_patterns(strict=True).items() if rx.search(question)]
     c.person = bool(PERSON_Q.search(question))
     c.consecutive = bool(CONSECUTIVE.search(question))
     c.refs = references(question)
@@ -179,7 +161,7 @@ def passage_ok(c: Constraints, text: str, meta: dict, document: str = "") -> boo
         return False
     if c.agencies:
         named = text + " " + str(meta.get("title", "")) + " " + str(meta.get("header", ""))
-        pats = _agency_patterns(strict=False)
+        pats = question_patterns(strict=False)
         if not all(pats[a].search(named) or a == meta.get("agency") for a in c.agencies):
             return False
     if c.pasal:

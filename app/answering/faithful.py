@@ -9,7 +9,7 @@ against the evidence it cites (the evidence sentence(s) plus its passage's label
                paling banyak <-> at most/maximum/up to), and no bound is added or inverted;
   - negation:  the rendering is negated (not/no/never/without/cannot ...) exactly when the evidence is (tidak/bukan/
                belum/tanpa ...);
-  - agencies:  every agency it names (one vocabulary, both languages: app/figures/prose.py) is named in the evidence;
+  - agencies:  every agency it names (one vocabulary, both languages: ingest/agencies.yaml) is named in the evidence;
   - names:     every capitalised word that is not common report vocabulary appears in the evidence (no invented
                person, place or body);
   - terms:     a domain term it uses (index/glossary_en_id.tsv, prompts/legal_terms_en_id.tsv) has its counterpart in
@@ -26,7 +26,8 @@ from functools import lru_cache
 
 import numpy as np
 
-from ..figures.prose import MULTIPLIERS, NUMBER_EXPR, agencies_named, parse_number, parse_words
+from ...ingest.agencies import agencies_named, alias_texts
+from ..figures.prose import MULTIPLIERS, NUMBER_EXPR, parse_number, parse_words
 
 # ------------------------------------------------------------------------------------------------ bounds
 _BOUND_WORDS = [
@@ -221,15 +222,12 @@ def check_agencies(written: str, ev: Evidence) -> list[str]:
 @lru_cache(maxsize=1)
 def _allowed_words() -> frozenset[str]:
     from ...index.query import load_glossary
-    from ..figures.prose import AGENCY_ALIASES
-
     words = set(COMMON_CAPITALISED)
     for en, idn in load_glossary():
         for t in en + idn:
             words.update(w.lower() for w in re.findall(r"[A-Za-z'’-]+", t))
-    for aliases in AGENCY_ALIASES.values():
-        for a in aliases:
-            words.update(w.lower() for w in re.findall(r"[A-Za-z'’-]+", a))
+    for a in alias_texts():  # ingest/agencies.yaml
+        words.update(w.lower() for w in re.findall(r"[A-Za-z'’-]+", a))
     return frozenset(words)
 
 

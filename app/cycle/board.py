@@ -27,6 +27,7 @@ from typing import Any
 
 from ...index.period import Period
 from ...index.retriever import Filters
+from ...ingest.agencies import canonical as canonical_agency
 from ...prompts.questionnaire import Item, load_all
 from .. import figures as F
 
@@ -186,7 +187,7 @@ def board(g, period: Period, deadline: str | None, filters: Filters | None = Non
         by_agency: dict[str, list[F.Figure]] = {}
         for x in matching:
             # who sent it: the submitting agency (a submission's sentence about another agency is still its data)
-            by_agency.setdefault(F.canonical_agency(x.doc_agency) if x.doc_agency else (x.agency or "?"), []).append(x)
+            by_agency.setdefault(canonical_agency(x.doc_agency) if x.doc_agency else (x.agency or "?"), []).append(x)
         claimants = list(dict.fromkeys(list(item.agencies) + list(by_agency)))
         answered = [a for a in claimants if by_agency.get(a)]
         for a in claimants:

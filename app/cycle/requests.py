@@ -19,29 +19,11 @@ from typing import Any
 
 from ...index.period import Period
 from ...index.retriever import Filters
+from ...ingest.agencies import addressee
 from ...prompts.questionnaire import Item, load_all, load_subsatgas
 from .. import figures as F
 from .board import figure_source, item_matches
 
-# The addressee of a letter, by the short names the questionnaires use.
-ADDRESSEES = {
-    "Polri": "Kepala Kepolisian Negara Republik Indonesia",
-    "Kejaksaan": "Jaksa Agung Republik Indonesia",
-    "Mahkamah Agung": "Ketua Mahkamah Agung Republik Indonesia",
-    "Kemensos": "Menteri Sosial",
-    "KemenPPPA": "Menteri Pemberdayaan Perempuan dan Perlindungan Anak",
-    "Kemlu": "Menteri Luar Negeri",
-    "Kemnaker": "Menteri Ketenagakerjaan",
-    "Kemenkes": "Menteri Kesehatan",
-    "Kemendagri": "Menteri Dalam Negeri",
-    "Kemenkumham": "Menteri Hukum dan Hak Asasi Manusia",
-    "LPSK": "Ketua Lembaga Perlindungan Saksi dan Korban",
-    "BP2MI": "Kepala Badan Pelindungan Pekerja Migran Indonesia",
-    "KP2MI": "Menteri Pelindungan Pekerja Migran Indonesia",
-    "PPATK": "Kepala Pusat Pelaporan dan Analisis Transaksi Keuangan",
-    "Kemenko Polkam": "Menteri Koordinator Bidang Politik dan Keamanan",
-    "Imigrasi": "Direktur Jenderal Imigrasi",
-}
 MONTHS_ID = ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober",
              "November", "Desember"]
 SECTION_ID = {"prosecution": "Penegakan Hukum", "protection": "Pelindungan", "prevention": "Pencegahan",
@@ -134,7 +116,7 @@ def to_docx(lt: Letter, path: Path, today: dt.date | None = None) -> Path:
                  ("Tanggal", tanggal(today.isoformat()))):
         cells = meta.add_row().cells
         cells[0].text, cells[1].text = k, f": {v}"
-    doc.add_paragraph(f"Yth. {ADDRESSEES.get(lt.agency, lt.agency)}\nu.p. Pejabat penghubung Gugus Tugas PP TPPO "
+    doc.add_paragraph(f"Yth. {addressee(lt.agency) or lt.agency}\nu.p. Pejabat penghubung Gugus Tugas PP TPPO "
                       f"({lt.agency})\ndi tempat")
     p = lt.period
     doc.add_paragraph(

@@ -52,7 +52,9 @@ from typing import Any, Iterable
 
 from ...index.keyword import STOPWORDS, stem
 from ...index.period import Period, parse_period, period_of, tip_period
-from ...ingest.catalog import AGENCIES, DATE_LONG, DATE_SLASH, MONTHS, parse_date
+from ...ingest.agencies import agencies_named, mention_patterns
+from ...ingest.agencies import canonical as canonical_agency
+from ...ingest.catalog import DATE_LONG, DATE_SLASH, MONTHS, parse_date
 from ...ingest.types import REGULATION_TYPES
 from ..text import split_sentences
 
@@ -138,26 +140,7 @@ MODIFIERS = [("lebih dari", "more than"), ("more than", "more than"), ("over", "
              ("setidaknya", "at least"), ("at least", "at least"), ("kurang dari", "less than"),
              ("fewer than", "less than"), ("less than", "less than"), ("di bawah", "less than"),
              ("under", "less than")]
-# Agencies named in English in TIP Reports, mapped to the Indonesian short names of ingest.catalog.AGENCIES.
-AGENCY_ALIASES: dict[str, list[str]] = {
-    "Kemensos": [r"Kementerian Sosial", r"Ministry of Social Affairs", r"social affairs ministry", r"MOSA",
-                 r"Kemsos"],
-    "Kemenkumham": [r"Kementerian Hukum dan HAM", r"Kementerian Hukum dan Hak Asasi Manusia", r"Kemkumham"],
-    "Polri": [r"Kepolisian Negara Republik Indonesia", r"Indonesian National Police", r"INP", r"[Pp]olice"],
-    "Kejaksaan": [r"Kejaksaan Agung", r"Attorney General'?s? Office", r"AGO", r"prosecutors"],
-    "Kemlu": [r"Kementerian Luar Negeri", r"Ministry of Foreign Affairs", r"MFA"],
-    "KemenPPPA": [r"Kementerian Pemberdayaan Perempuan dan Perlindungan Anak", r"MOWECP", r"KPPPA",
-                  r"Ministry of Women"],
-    "Kemnaker": [r"Kementerian Ketenagakerjaan", r"Ministry of Manpower", r"MOM"],
-    "LPSK": [r"Lembaga Perlindungan Saksi dan Korban", r"witness and victim protection (?:agency|institute)"],
-    "BP2MI": [r"Badan Pelindungan Pekerja Migran Indonesia"],
-    "Kemenkes": [r"Kementerian Kesehatan", r"Ministry of Health"],
-    "Mahkamah Agung": [r"Supreme Court"],
-}
 GOVERNMENT = "Pemerintah Indonesia"
-# Spelling variants and renamed bodies -> one name (the one the section outlines use).
-AGENCY_CANON = {"kemenlu": "Kemlu", "kemenaker": "Kemnaker", "kemsos": "Kemensos", "kemkumham": "Kemenkumham",
-                "kpppa": "KemenPPPA", "kemen pppa": "KemenPPPA", "kemenko polhukam": "Kemenko Polkam"}
 
 _NUMWORDS_ID = {"satu": 1, "dua": 2, "tiga": 3, "empat": 4, "lima": 5, "enam": 6, "tujuh": 7, "delapan": 8,
                 "sembilan": 9, "sepuluh": 10, "sebelas": 11, "seratus": 100, "seribu": 1000}
@@ -199,8 +182,6 @@ _COUNTED_RE = [(name, re.compile(rf"^(?:{_alts(re.escape(f) for f in forms)})\b"
 _ACTION_RE = {name: re.compile(rf"\b(?:{_alts(p)})\b", re.I) for name, p in ACTIONS.items()}
 _QUAL_RE = {name: re.compile(rf"\b(?:{_alts(p)})\b", re.I) for name, p in QUALIFIERS.items()}
 _MONEY_RE = {name: re.compile(rf"\b(?:{_alts(p)})\b", re.I) for name, p in MONEY_PURPOSE.items()}
-_AGENCY_RE = [(a, re.compile(rf"\b{re.escape(a)}\b")) for a in AGENCIES] + \
-             [(a, re.compile(rf"\b(?:{_alts(p)})\b")) for a, p in AGENCY_ALIASES.items()]
 _GOV_RE = re.compile(r"\b(?:the government|pemerintah(?: indonesia)?|authorities|officials reported)\b", re.I)
 _PRISON_RE = re.compile(r"\b(?:penjara|kurungan|prison|imprisonment|sentenced|divonis|dijatuhi)\b", re.I)
 # Units of time, distance and repetition: "14 hari korban ..." counts days, not victims.
@@ -414,26 +395,10 @@ def _qualifiers(text: str) -> list[str]:
     return found
 
 
-def canonical_agency(name: str) -> str:
-    """One name per agency: "Kemenlu" -> "Kemlu", "Kemenko Polhukam" -> "Kemenko Polkam"."""
-    name = " ".join(name.split())
-    return AGENCY_CANON.get(name.lower(), name)
-
-
-def agencies_named(text: str) -> list[str]:
-    """Agencies named in a text (short names, Indonesian and English full names), canonical, in order of appearance."""
-    found: list[tuple[int, str]] = []
-    for name, rx in _AGENCY_RE:
-        mm = rx.search(text)
-        if mm:
-            found.append((mm.start(), canonical_agency(name)))
-    return list(dict.fromkeys(a for _, a in sorted(found)))
-
-
 def _agency(sentence: str, before: str) -> str | None:
     """The agency named nearest before the figure in its sentence, else the first one named after it."""
     best: tuple[int, str] | None = None
-    for name, rx in _AGENCY_RE:
+    for name, rx in mention_patterns():  # ingest/agencies.yaml
         for mm in rx.finditer(before):
             if best is None or mm.start() > best[0]:
                 best = (mm.start(), name)

@@ -16,6 +16,7 @@ import re
 from typing import Any
 
 from ...index.period import Period, parse_period
+from ...ingest.agencies import canonical as canonical_agency
 from . import prose as F
 
 SKIP_COLUMNS = re.compile(r"^(?:no\.?|nomor|no urut|kode|code|id|tahun|year|tanggal|tgl|date|bulan|month|"
@@ -99,7 +100,7 @@ def table_figures(text: str, meta: dict[str, Any], chunk_id: str = "") -> list[F
     lang = meta.get("language") or "id"
     label = (rec.get("label") or "").strip()
     title = rec.get("title") or ""
-    agency = F.canonical_agency(meta["agency"]) if meta.get("agency") else None
+    agency = canonical_agency(meta["agency"]) if meta.get("agency") else None
     out: list[F.Figure] = []
     for cell in rec.get("cells") or []:
         column = str(cell.get("column") or "").strip()
