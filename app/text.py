@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from ..index.query import ANSWER_TYPES
+from ..index.query import DATE_IN_TEXT
 from ..ingest.sentences import split_sentences as _split_profile
 
 CITE = re.compile(r"\[(\d{1,3}(?:\s*[,;]\s*\d{1,3})*)\]")
@@ -74,7 +74,7 @@ def _clean_source(unit: str) -> str:
 def _is_heading(u: str) -> bool:
     """A short line without final punctuation, except a dated line ("Ditetapkan di Jakarta pada tanggal ...")."""
     return ("\n" not in u and u.rstrip()[-1:] not in ".;:!?\"”)" and len(u.split()) <= 10
-            and not ANSWER_TYPES["date"].search(u))
+            and not DATE_IN_TEXT.search(u))
 
 
 def _split(lines: list[str]) -> list[str]:

@@ -13,6 +13,9 @@ score as high as answerable ones), so the question's hard constraints are checke
   - quantity: "berapa / how many / how much" questions are answered by a sentence holding a number; when the
     question names what is counted (victims, cases, convictions, migrant workers ...) or asks for a prison term,
     an amount of money or a percentage, the sentence must state such a figure (app/figures/prose.py's extractor decides).
+
+Each check is a named rule of index/question_rules.yaml (the ids are given below), so that it can be switched off
+to measure what it is worth (index/rules.py: ``with disabled([...])``, ``gugus eval answers --disable RULE``).
 """
 from __future__ import annotations
 
@@ -20,60 +23,15 @@ import re
 from dataclasses import dataclass, field
 
 from ...index.fusion import where_matches
-from ...index.query import (ANSWER_TYPES, CONSECUTIVE, answer_type, document_language, load_glossary,
-                           references)
+from ...index.query import answer_pattern, answer_type, document_language, load_glossary, references
+from ...index.rules import rules
 from ...ingest.agencies import question_patterns
-from ...ingest.types import REGULATION_TYPES
 from ...ingest.catalog import detect_language
+from ...ingest.types import REGULATION_TYPES
 
-YEAR = re.compile(r"\b(19[5-9]\d|20[0-4]\d)\b")
-PASAL_Q = re.compile(r"\b(?:Pasal|Article|Art\.)\s+(\d{1,3}[A-Z]?)\b", re.I)
-QUANTITY = re.compile(r"\b(berapa|jumlah|how many|how much|number of|what percentage|berapa banyak)\b", re.I)
-WHICH_PASAL = re.compile(r"\b(pasal berapa|pasal apa|which article|what article|which provision)\b", re.I)
-CONTACT = re.compile(r"\b(phone|telepon|telp|nomor hp|handphone|whatsapp|e-?mail|surel)\b", re.I)
-# What kind of figure a question asks for, read off its words (first match wins).
-FIGURE_UNITS = [  # (question words, units, only in a quantity question)
-    (re.compile(r"\b(prison terms?|imprisonment|jail|pidana penjara|hukuman penjara|ancaman penjara|"
-                r"ancaman (pidana|hukuman)|berapa (lama|tahun) (pidana|penjara|hukuman))\b", re.I),
-     {"tahun", "bulan", "rupiah"}, False),
-    (re.compile(r"\b(budget|anggaran|funding|dana|biaya|fines?|denda|rupiah|money)\b", re.I), {"rupiah", "USD"},
-     True),
-    (re.compile(r"\b(percent(age)?|persen|persentase|proportion)\b|%", re.I), {"persen"}, True),
-]
-MULTIPLE = re.compile(r"\b(kali lipat|times (as|the)|how many times|berapa kali)\b", re.I)  # a factor, not a figure
-NOT_MODIFIERS = set("""yang masih dianggap adalah ada is are was were be did does do has have had can could must should
-will would seseorang the a an of""".split())
-AMOUNT_OF = re.compile(r"\b(what|which) (is|was|are|were) the\b[^?]*\b(budget|anggaran|fine|denda)\b", re.I)
-DURATION = re.compile(r"\s*(tahun|years?|lama|long|hours?|jam|hari|days?|bulan|months?|kali|times)\b", re.I)
-SOURCE_OF = re.compile(r"\b(sources?|sumber|from which|from what|dari mana|what kind|jenis apa)\b", re.I)
-# Counted nouns that answer for one another ("how many traffickers were convicted": convicts, convictions, cases).
-RELATED_COUNTS = [{"pelaku", "tersangka", "terdakwa", "terpidana", "putusan", "kasus", "penyidikan", "penuntutan"},
-                  {"PMI", "WNI"}, {"rumah perlindungan", "sentra layanan"}]
-CONTACT_VALUE = re.compile(r"\d[\d\s().-]{6,}\d|[\w.+-]+@[\w-]+\.\w+")
+R = rules()
+YEAR = R.rule("year").patterns[0]  # the years a quantity's number must not be (not switched off with "year")
 NUMBER = re.compile(r"\d")
-# The ordinals that answer "for how many consecutive years" (index.query.CONSECUTIVE): "fifth", "tahun kedua".
-ORDINAL = re.compile(r"\b(second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|\d+(?:st|nd|rd|th)|kedua|ketiga|"
-                     r"keempat|kelima|keenam|ketujuh|kedelapan|kesembilan|kesepuluh|ke-\d+)\b", re.I)
-# Capitalised words that are not names: question words, months, document words, the domain's common terms.
-NOT_NAMES = set("""
-apa apakah siapa berapa bagaimana kapan mana mengapa menurut dalam di yang dan dari untuk pada the what which who
-whom how when where why does did is are was were according under in of for to and a an per do can if list name
-pasal article ayat bab law laws act regulation regulations perpres pp uu perda undang-undang peraturan presiden
-pemerintah daerah government presidential regional report tip trafficking persons laporan indonesia indonesian
-republik republic gugus tugas task force pusat central national nasional tppo pp rakor rapat koordinasi meeting
-january february march april may june july august september october november december januari februari maret mei
-juni juli agustus oktober desember ministry minister kementerian menteri original elucidation penjelasan
-""".split())
-
-
-# "Who currently holds office X" asks for a person; "Siapa Ketua I ..." may be answered with an office ("Menko Polkam").
-PERSON_Q = re.compile(r"\b(siapa\s+(?:nama|yang\s+(?:saat\s+ini|sekarang|kini)|yang\s+menjabat)|"
-                      r"who\s+(?:is|was)\s+the\s+(?:current|present|incumbent)|who\s+currently|name\s+of\s+the)\b", re.I)
-# A person in a sentence: a rank or honorific before a capitalised name ("Irjen Pol Desman S Tarigan", "Duta Besar
-# Lufti Rauf", "Gus Ipul", "Dr. Hasto").
-PERSON = re.compile(r"\b(?:Irjen|Brigjen|Komjen|Jenderal|Kombes|AKBP|AKP|Kompol|Laksamana|Marsekal|Mayjen|Letjen|Dr|"
-                    r"Prof|Ir|Drs|Hj?|Bapak|Ibu|Pak|Bu|Gus|Duta Besar|Ambassador|Mr|Ms|Mrs|Minister|Menteri)\.?\s+"
-                    r"(?:Pol\.?\s+)?(?:[A-Z]\.\s*)*[A-Z][a-z]{2,}")
 
 
 @dataclass
@@ -89,7 +47,7 @@ class Constraints:
     agencies: list[str] = field(default_factory=list)  # canonical short names (ingest/agencies.yaml)
     consecutive: bool = False
     refs: list[dict] = field(default_factory=list)  # the documents the question names (index.query.references)
-    answer_type: str | None = None  # index.query.ANSWER_TYPES: the sentence must state a date, a duration ...
+    answer_type: str | None = None  # index.query.answer_type: the sentence must state a date, a duration ...
     doc_language: str | None = None  # "the Indonesian translation": passages in that language only
     person: bool = False
 
@@ -104,18 +62,21 @@ def _glossary_words() -> set[str]:
 
 def constraints(question: str) -> Constraints:
     c = Constraints()
-    c.years = sorted(set(YEAR.findall(question)))
-    c.pasal = [f"Pasal {p}" for p in PASAL_Q.findall(question)]
-    c.quantity = bool(QUANTITY.search(question)) and not WHICH_PASAL.search(question)
-    c.contact = bool(CONTACT.search(question))
+    c.years = sorted(set(R.findall("year", question)))
+    c.pasal = [f"Pasal {p}" for p in R.findall("pasal", question)]
+    c.quantity = bool(R.search("quantity", question)) and not R.search("which_pasal", question)
+    c.contact = bool(R.search("contact", question))
     c.lang = detect_language(question)
     c.figure_units, c.figure_counted = asked_figure(question, c.quantity)
-    c.agencies = [a for a, rx in question_patterns(strict=True).items() if rx.search(question)]
-    c.person = bool(PERSON_Q.search(question))
-    c.consecutive = bool(CONSECUTIVE.search(question))
+    if R.on("agency"):
+        c.agencies = [a for a, rx in question_patterns(strict=True).items() if rx.search(question)]
+    c.person = bool(R.search("person", question))
+    c.consecutive = bool(R.search("consecutive", question))
     c.refs = references(question)
     c.answer_type, c.doc_language = answer_type(question), document_language(question)
-    skip = NOT_NAMES | _glossary_words()
+    if not R.on("names"):
+        return c
+    skip = R.words("not_names") | _glossary_words()
     tokens = re.findall(r"[A-Za-z][\w'’.-]*", question)
     run: list[str] = []
     names: list[str] = []
@@ -159,7 +120,7 @@ def passage_ok(c: Constraints, text: str, meta: dict, document: str = "") -> boo
     named_doc = any(where_matches(r, meta) for r in c.refs)
     if in_year and not named_doc and not (any(in_year) if len(in_year) > 1 else in_year[0]):
         return False
-    if c.agencies:
+    if c.agencies:  # rule "agency" (the question's agencies are read only when it is on)
         named = text + " " + str(meta.get("title", "")) + " " + str(meta.get("header", ""))
         pats = question_patterns(strict=False)
         if not all(pats[a].search(named) or a == meta.get("agency") for a in c.agencies):
@@ -184,51 +145,58 @@ def hits_ok(c: Constraints, hits: list) -> list[bool]:
     return [passage_ok(c, h.text, h.meta, " ".join(by_doc[k])) for k, h in zip(key, hits)]
 
 
+FIGURE_RULES = ("figure_prison_term", "figure_money", "figure_percentage")  # first match wins
+
+
 def asked_figure(question: str, quantity: bool) -> tuple[set[str], set[str]]:
     """(units, counted nouns) of the figure a question asks for; empty sets when it asks for none.
     A counted noun must follow the quantity words ("how many victims", "berapa jumlah korban"), so that "how many
     hours must staff report a victim" does not ask for a number of victims."""
     from ..figures.prose import COUNTED
 
-    other = MULTIPLE.search(question) or SOURCE_OF.search(question) or WHICH_PASAL.search(question) or any(
-        DURATION.match(question[m.end():]) for m in QUANTITY.finditer(question))
+    other = R.search("multiple", question) or R.search("source_of", question) or R.search("which_pasal", question) \
+        or any(R.match("duration_after_quantity", question[m.end():]) for m in R.finditer("quantity", question))
     if not other:
-        for pattern, units, needs_quantity in FIGURE_UNITS:
-            if pattern.search(question) and (quantity or not needs_quantity or AMOUNT_OF.search(question)):
-                return units, set()
-    if not quantity:
+        for rid in FIGURE_RULES:
+            rule = R.rule(rid)
+            if R.search(rid, question) and (quantity or not rule.data["needs_quantity"]
+                                            or R.search("amount_of", question)):
+                return set(rule.data["units"]), set()
+    if not quantity or not R.on("counted_noun"):
         return set(), set()
+    not_modifiers = R.words("not_modifiers")
     counted: set[str] = set()
-    for m in QUANTITY.finditer(question):
+    for m in R.finditer("quantity", question):
         words = question[m.end():].lower().split()
         lead = []  # "how many [labor trafficking] victims": up to two words before the noun, none of them a verb
         for w in words[:3]:
-            if w.strip("?,.") in NOT_MODIFIERS:
+            if w.strip("?,.") in not_modifiers:
                 break
             lead.append(w)
         window = " ".join(lead)
         counted |= {name for name, forms in COUNTED.items() if name not in ("orang", "satgas")
                     and any(re.search(rf"(?:^|\s){re.escape(f.lower())}\b", window) for f in forms)}
-    for related in RELATED_COUNTS:
+    for related in R.groups("related_counts"):
         if counted & related:
             counted |= related
     return set(), counted
 
 
 def sentence_ok(c: Constraints, sentence: str, meta: dict | None = None) -> bool:
-    if c.contact and not CONTACT_VALUE.search(sentence):
+    if c.contact and not R.evidence("contact").search(sentence):
         return False
-    if c.person and not PERSON.search(sentence):
+    if c.person and not R.evidence("person").search(sentence):
         return False
     # only a specific type: "time limit" or "berapa lama" also sit in questions asking several things at once
-    if c.answer_type and c.answer_type != "duration" and not ANSWER_TYPES[c.answer_type].search(sentence):
+    rx = answer_pattern(c.answer_type) if c.answer_type and c.answer_type != "duration" else None
+    if rx is not None and not rx.search(sentence):
         return False
     if c.figure_units or c.figure_counted:
         return any((not c.figure_units or f.unit in c.figure_units)
                    and (not c.figure_counted or f.counted in c.figure_counted) for f in _figures(sentence, meta))
     if c.quantity:  # any number but a year, or a figure written in words ("two victims", "six million")
         return (bool(NUMBER.search(YEAR.sub(" ", sentence))) or bool(_figures(sentence, meta))
-                or (c.consecutive and bool(ORDINAL.search(sentence))))
+                or (c.consecutive and bool(R.evidence("consecutive").search(sentence))))
     return True
 
 

@@ -3,23 +3,22 @@ It is the `extractive` generator, and the selector behind every writer (app/answ
 chose)."""
 from __future__ import annotations
 
-import re
 from typing import Iterator
 
 import numpy as np
 
 from ...index.keyword import analyze, defined_terms, term_key
 from ...index.query import QueryPlan, plan_query
+from ...index.rules import rules
 from ...prompts import NOT_FOUND
 from ..generators.base import GenerationRequest, Generator, GeneratorError, register
 from ..records import Passage
 from ..text import is_list_unit, sentence_units
 
 # Questions that ask for an enumeration ("Apa saja ...", "What are the three stages ...", "Which partners ..."): a
-# sentence that introduces a list and carries it is the answer more often than a sentence about one item.
-LIST_Q = re.compile(r"\b(apa saja|siapa saja|mana saja|apa-apa|bentuk-bentuk|what are the|which (?:\w+ ){0,2}(?:are|were)|"
-                    r"list|(?:two|three|four|five|six|seven|dua|tiga|empat|lima|enam|tujuh) \w+)\b", re.I)
-
+# sentence that introduces a list and carries it is the answer more often than a sentence about one item (rule
+# list_question of index/question_rules.yaml).
+R = rules()
 
 
 def _same_sentence(a: str, b: str) -> bool:
@@ -99,10 +98,9 @@ class ExtractiveGenerator(Generator):
         definition question asks about."""
         from ...index.fusion import where_matches
         from ...ingest.types import REGULATION_TYPES
-        from .constraints import WHICH_PASAL
 
         focus = set(analyze(" ".join(plan.focus)))
-        which_article = bool(WHICH_PASAL.search(question))
+        which_article = bool(R.search("which_pasal", question))
         prior: dict[int, float] = {}
         for p in passages:
             m = p.hit.meta
@@ -129,7 +127,7 @@ class ExtractiveGenerator(Generator):
         meta = {p.n: p.hit.meta for p in passages}
         scored = [x for x in self.score(question, passages, plan)
                   if x[1] in ok and x[4] > 0 and sentence_ok(c, x[3], meta[x[1]])]
-        prior, wants_list = self._prior(question, plan, passages), bool(LIST_Q.search(question))
+        prior, wants_list = self._prior(question, plan, passages), bool(R.search("list_question", question))
         total = {id(x): x[0] + self._bonus(prior, wants_list, x) for x in scored}
         lang = plan.lang
         floor = {p.n: self.threshold - (self.cross_lingual_margin if p.hit.meta.get("language", lang) != lang else 0.0)

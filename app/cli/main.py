@@ -180,18 +180,38 @@ def eval_group() -> None:
     """Measure retrieval (and later answers) on a question set such as eval/dev_qa.jsonl."""
 
 
+def _disable_option(f):
+    return click.option("--disable", multiple=True, metavar="RULE",
+                        help="Switch this question rule off (an id of index/question_rules.yaml), to measure what it "
+                             "is worth. Repeatable.")(f)
+
+
+def _rules_off(ids: tuple[str, ...]):
+    """A context with the question rules `ids` off; an unknown id is a usage error (exit 2) naming the known ones."""
+    from ...index.rules import RuleError, disabled, rules
+
+    unknown = [i for i in ids if i not in rules().ids]
+    if unknown:
+        raise click.BadParameter(str(RuleError(f"unknown question rule(s): {', '.join(unknown)} "
+                                               f"(rules: {', '.join(sorted(rules().ids))})")), param_hint="--disable")
+    return disabled(ids)
+
+
 @eval_group.command(name="search")
 @click.argument("qa_file", type=click.Path(exists=True, path_type=Path))
 @click.option("--k", "k", type=int, default=5, show_default=True)
 @click.option("--json", "as_json", is_flag=True)
 @click.option("--failures", is_flag=True, help="List the questions hybrid search misses at k.")
+@_disable_option
 @click.pass_context
-def eval_search(ctx, qa_file: Path, k: int, as_json: bool, failures: bool) -> None:
+def eval_search(ctx, qa_file: Path, k: int, as_json: bool, failures: bool, disable: tuple[str, ...]) -> None:
     """hit@1, hit@k and MRR for hybrid, BM25-only and dense-only retrieval, side by side."""
     from ..evaluation import evaluate_search, load_qa
 
-    g = _open(ctx)
-    res = evaluate_search(g, load_qa(qa_file), k=k)
+    items = load_qa(qa_file)
+    with _rules_off(disable):
+        g = _open(ctx)
+        res = evaluate_search(g, items, k=k)
     if as_json:
         click.echo(json.dumps(res, ensure_ascii=False))
         return
@@ -341,16 +361,20 @@ def check(ctx, sample: int, as_json: bool) -> None:
 @click.option("--generator", type=click.Choice(GENERATORS), help="Override GUGUS_GENERATOR for this run.")
 @click.option("--json", "as_json", is_flag=True)
 @click.option("--failures", is_flag=True, help="List wrongly refused and wrongly answered questions.")
+@_disable_option
 @click.pass_context
-def eval_answers(ctx, qa_file: Path, as_json: bool, failures: bool, generator: str | None) -> None:
+def eval_answers(ctx, qa_file: Path, as_json: bool, failures: bool, generator: str | None,
+                 disable: tuple[str, ...]) -> None:
     """Citation precision, refusals, answer language, number faithfulness, rendered/quoted sentences, latency."""
     from ..evaluation import evaluate_answers, load_qa
 
     if generator:
         _settings(ctx).generator = generator
-    g = _open(ctx)
-    _writer(g)
-    res = evaluate_answers(g, load_qa(qa_file))
+    items = load_qa(qa_file)
+    with _rules_off(disable):
+        g = _open(ctx)
+        _writer(g)
+        res = evaluate_answers(g, items)
     if as_json:
         click.echo(json.dumps(res, ensure_ascii=False))
         return
