@@ -1,21 +1,24 @@
 """What a passage must contain before an extractive answer may quote it, read off the question.
 
 Similarity alone cannot tell "no source says this" from "a related source exists" (dev set: unanswerable questions
-score as high as answerable ones), so the question's hard constraints are checked against the evidence:
-  - names: capitalised names in the question (a person, a Polres, an agency) appear in the passage;
-  - years: each year the question names is in the passage text or is the document's year;
-  - Pasal: "Pasal 5" / "Article 5" asked for is the passage's Pasal (or quoted in it);
-  - agencies: an agency the question names ("Kementerian Sosial", "KemenPPPA", "Ministry of Foreign Affairs") is
+score as high as answerable ones), so the question's hard constraints are checked against the evidence. Each check
+is a named rule of index/question_rules.yaml (its id in brackets), so that it can be switched off to measure what it
+is worth (index/rules.py: ``with disabled([...])``; ``gugus eval answers --disable RULE``):
+  - [names, not_names] capitalised names in the question (a person, a Polres, an agency) appear in the passage;
+  - [year] each year the question names is in the passage text or is the document's year;
+  - [pasal] "Pasal 5" / "Article 5" asked for is the passage's Pasal (or quoted in it);
+  - [agency] an agency the question names ("Kementerian Sosial", "KemenPPPA", "Ministry of Foreign Affairs") is
     named in the passage, in either language (ingest/agencies.yaml), or is the document's agency;
-  - persons: "who is the current head of ...", "siapa nama ...": the sentence names a person, not only an office;
-  - answer types (index/query.py): "kapan ditetapkan" needs a date in the sentence, "berapa hari" a number of days,
-    "what prison term" a prison term; "the Indonesian translation" needs a passage in Indonesian;
-  - quantity: "berapa / how many / how much" questions are answered by a sentence holding a number; when the
-    question names what is counted (victims, cases, convictions, migrant workers ...) or asks for a prison term,
-    an amount of money or a percentage, the sentence must state such a figure (app/figures/prose.py's extractor decides).
-
-Each check is a named rule of index/question_rules.yaml (the ids are given below), so that it can be switched off
-to measure what it is worth (index/rules.py: ``with disabled([...])``, ``gugus eval answers --disable RULE``).
+  - [person] "who is the current head of ...", "siapa nama ...": the sentence names a person, not only an office;
+  - [contact] "telepon", "e-mail": the sentence holds a phone number or an address;
+  - [answer_*, doc_language_*] answer types (index/query.py): "kapan ditetapkan" needs a date in the sentence,
+    "berapa hari" a number of days, "what prison term" a prison term; "the Indonesian translation" needs a passage
+    in Indonesian;
+  - [quantity, which_pasal, consecutive, figure_*, amount_of, multiple, source_of, duration_after_quantity,
+    counted_noun, not_modifiers, related_counts] "berapa / how many / how much" questions are answered by a sentence
+    holding a number; when the question names what is counted (victims, cases, convictions, migrant workers ...) or
+    asks for a prison term, an amount of money or a percentage, the sentence must state such a figure
+    (app/figures/prose.py's extractor decides).
 """
 from __future__ import annotations
 
