@@ -8,6 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..ingest.catalog import detect_language
+from ..ingest.dates import FULL_MONTH_RE
 
 GLOSSARY_FILE = Path(__file__).with_name("glossary_en_id.tsv")
 
@@ -50,13 +51,11 @@ Q_DURATION = re.compile(r"\b(berapa lama|how long|batas waktu|time limit|masa be
 Q_PENALTY = re.compile(r"\b(ancaman (?:pidana|hukuman)|hukuman|pidana penjara|prison|sentences?|penalt\w*|punish\w*|"
                        r"sanksi pidana|fines?|denda)\b", re.I)
 Q_DATE = re.compile(r"\b(kapan|when|tanggal berapa|what date)\b", re.I)
-_MONTHS = ("Januari|Februari|Maret|April|Mei|Juni|Juli|Agustus|September|Oktober|November|Desember|January|February|"
-           "March|May|June|July|August|October|December")
 ANSWER_TYPES = {
     "duration": re.compile(rf"{_AMOUNT}(?:{'|'.join(_UNITS.values())})\b", re.I),
     "penalty": re.compile(r"\bdipidana dengan\b|\bpidana penjara\b|\bimprisonment\b|\byears in pris|\bsentenced\b|"
                          r"\bhukuman penjara\b|\bdivonis\b", re.I),
-    "date": re.compile(rf"\b\d{{1,2}}\s+(?:{_MONTHS})\s+[12][0-9O]{{3}}\b"),
+    "date": re.compile(rf"\b\d{{1,2}}\s+(?:{FULL_MONTH_RE})\s+[12][0-9O]{{3}}\b"),
     **{f"duration:{u}": re.compile(rf"{_AMOUNT}(?:{rx})\b", re.I) for u, rx in _UNITS.items()},
 }
 
