@@ -6,7 +6,8 @@ restricted to Indonesian + English, and to Indonesian + English + Malay with Mal
 not shipped, the stopword count with lingua deciding only its ties. Measured on
   (a) the questions of eval/dev_qa.jsonl and eval/heldout_qa.jsonl (their `lang` field), and the reference answers
       (the question's language: the writer's language check runs the detector on written answers);
-  (b) passages: every corpus file parsed and chunked as `gugus ingest` does (no embedding), a seeded sample of
+  (b) passages: every corpus file parsed and chunked by ingest's parse_file with its default token estimate (no
+      embedder loaded, so a little finer than `gugus ingest`'s chunks), a seeded sample of
       --passages chunks (all English chunks up to half the sample, the rest Indonesian), labelled with the catalog
       language of their document; and the whole documents (their first 5,000 characters, as ingest reads them);
   (c) bench/lang_cases.tsv: one-to-five-word queries and mixed sentences, labelled by hand.
@@ -20,6 +21,7 @@ dateparser reads "Nomor 19 Tahun 2023" as "19 years before today": its wrong dat
 the bench runs, its accuracy does not. Times are per call, after a warm-up call (the first call, which loads lingua's
 models or dateparser's tables, is reported on its own).
 
+    .venv/bin/pip install -e '.[bench]'      # lingua-language-detector (models inside the wheel), dateparser
     .venv/bin/python bench/lang_dates.py [--passages 300] [--seed 13] [--json]
 """
 from __future__ import annotations
@@ -299,6 +301,11 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--json", action="store_true")
     a = ap.parse_args()
+    try:
+        import dateparser  # noqa: F401
+        import lingua  # noqa: F401
+    except ImportError as e:
+        sys.exit(f"{e.name} is missing: .venv/bin/pip install -e '.[bench]'")
 
     cold = {"lingua id+en": first_call(lambda: lingua_detector(False)),
             "lingua id+en+ms": first_call(lambda: lingua_detector(True))}
