@@ -23,6 +23,8 @@ from typing import Any, Iterable, Iterator
 
 import yaml
 
+from ..ingest.dates import FULL_MONTH_RE
+
 RULES_FILE = Path(__file__).with_name("question_rules.yaml")
 _FRAGMENT = re.compile(r"<<(\w+)>>")
 _DISABLED: contextvars.ContextVar[frozenset[str]] = contextvars.ContextVar("gugus_disabled_rules", default=frozenset())
@@ -96,7 +98,8 @@ def _rule(e: Any, fragments: dict[str, str], source: str, n: int) -> Rule:
 def parse(doc: Any, source: str = "question_rules.yaml") -> dict[str, Rule]:
     if not isinstance(doc, dict) or not isinstance(doc.get("rules"), list):
         raise RuleError(f"{source}: expected 'rules:' (a list) and optional 'fragments:'")
-    fragments = {str(k): str(v) for k, v in (doc.get("fragments") or {}).items()}
+    # built in: the month names of the one month table (ingest/dates.py), as <<months>>
+    fragments = {"months": FULL_MONTH_RE, **{str(k): str(v) for k, v in (doc.get("fragments") or {}).items()}}
     out: dict[str, Rule] = {}
     for n, e in enumerate(doc["rules"], 1):
         r = _rule(e, fragments, source, n)

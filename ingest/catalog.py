@@ -10,6 +10,8 @@ from typing import Any
 import yaml
 
 from .agencies import short_names_in
+# The month table and date parser live in dates.py; app/figures/prose.py imports DATE_LONG, DATE_SLASH, MONTHS from here.
+from .dates import DATE_LONG, DATE_SLASH, MONTH_RE, MONTHS, parse_date  # noqa: F401
 from .types import ACCESS_LEVELS, DOC_TYPES, REGULATION_TYPES, DocMeta, IngestError
 
 log = logging.getLogger(__name__)
@@ -18,17 +20,7 @@ CATALOG_NAME = "catalog.yaml"
 # Fields of catalog entries that map onto DocMeta under another name.
 ALIASES = {"agencies_mentioned": "agencies", "license": "licence"}
 
-MONTHS = {
-    "januari": 1, "january": 1, "jan": 1, "februari": 2, "pebruari": 2, "february": 2, "feb": 2, "maret": 3,
-    "march": 3, "mar": 3, "april": 4, "apr": 4, "mei": 5, "may": 5, "juni": 6, "june": 6, "jun": 6, "juli": 7,
-    "july": 7, "jul": 7, "agustus": 8, "august": 8, "agu": 8, "aug": 8, "september": 9, "sep": 9, "oktober": 10,
-    "october": 10, "okt": 10, "oct": 10, "november": 11, "nov": 11, "desember": 12, "december": 12, "des": 12,
-    "dec": 12,
-}
-_MONTH_RE = "|".join(sorted(MONTHS, key=len, reverse=True))
-DATE_LONG = re.compile(rf"\b(\d{{1,2}})\s+({_MONTH_RE})\.?\s+((?:19|20)\d\d)\b", re.I)
-DATE_SLASH = re.compile(r"\b(\d{1,2})/(\d{1,2})/((?:19|20)\d\d)\b")
-ENACTED = re.compile(rf"(?:ditetapkan|disahkan)\s+di\s+\w+\s+pada\s+tanggal\s+(\d{{1,2}}\s+(?:{_MONTH_RE})\s+\d{{4}})", re.I)
+ENACTED = re.compile(rf"(?:ditetapkan|disahkan)\s+di\s+\w+\s+pada\s+tanggal\s+(\d{{1,2}}\s+(?:{MONTH_RE})\s+\d{{4}})", re.I)
 REG_HEAD = [
     ("perppu", re.compile(r"PERATURAN PEMERINTAH PENGGANTI UNDANG-UNDANG", re.I)),
     ("uu", re.compile(r"\bUNDANG-UNDANG REPUBLIK INDONESIA\b", re.I)),
@@ -123,22 +115,6 @@ def catalog_access(entry: dict[str, Any] | None) -> tuple[str, list[str]]:
     """The access level and agencies a catalog entry (or no entry: public) gives a document."""
     entry = entry or {}
     return parse_access(entry.get("access"), entry.get("access_agencies"))
-
-
-def parse_date(s: str) -> str | None:
-    m = DATE_LONG.search(s)
-    if m:
-        try:
-            return date(int(m.group(3)), MONTHS[m.group(2).lower()], int(m.group(1))).isoformat()
-        except ValueError:
-            return None
-    m = DATE_SLASH.search(s)
-    if m:
-        try:
-            return date(int(m.group(3)), int(m.group(2)), int(m.group(1))).isoformat()
-        except ValueError:
-            return None
-    return None
 
 
 def detect_language(text: str) -> str:
