@@ -20,12 +20,12 @@ from typing import Any
 from ...index.period import Period
 from ...index.retriever import Filters
 from ...ingest.agencies import addressee
+from ...ingest.dates import MONTH_NAMES
 from ...prompts.questionnaire import Item, load_all, load_subsatgas
 from .. import figures as F
 from .board import figure_source, item_matches
 
-MONTHS_ID = ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober",
-             "November", "Desember"]
+MONTHS_ID = [idn for idn, _, _ in MONTH_NAMES]  # the one month table (ingest/dates.py)
 SECTION_ID = {"prosecution": "Penegakan Hukum", "protection": "Pelindungan", "prevention": "Pencegahan",
               "trafficking_profile": "Profil Perdagangan Orang",
               "prioritized_recommendations": "Rekomendasi Prioritas"}
