@@ -20,39 +20,31 @@ log = logging.getLogger(__name__)
 INGEST_LOCK_WAIT_S = 60.0  # how long an ingest waits for a running ingest/backup/restore of the same data dir
 
 
-def open_manifest(path: Path) -> Manifest:
-    """The manifest, migrated to this code's schema (ingest/migrations.py). A damaged file, or one of a newer schema
+def _open_sqlite(what: str, path: Path, opener, remedy: str):
+    """opener(path), migrated to this code's schema (ingest/migrations.py). A damaged file, or one of a newer schema
     than this code knows, is a StoreError naming it and what to do (issue 10, item 12; issue 13)."""
     import sqlite3
 
     from ..ingest.migrations import SchemaError
 
     try:
-        return Manifest(path)
+        return opener(path)
     except SchemaError as e:
         raise StoreError(str(e)) from None
     except sqlite3.DatabaseError as e:
-        raise StoreError(
-            f"the manifest {path} is damaged ({e}). Restore the data directory from a backup (`gugus restore DIR "
-            f"--force`), or move {path.name} away and run `gugus ingest --reindex` to rebuild it from the "
-            f"documents.") from None
+        raise StoreError(f"the {what} {path} is damaged ({e}). Restore the data directory from a backup (`gugus "
+                         f"restore DIR --force`), or move {path.name} away {remedy}.") from None
+
+
+def open_manifest(path: Path) -> Manifest:
+    return _open_sqlite("manifest", path, Manifest,
+                        "and run `gugus ingest --reindex` to rebuild it from the documents")
 
 
 def open_audit(path: Path):
-    """The audit log, migrated to this code's schema; a damaged or newer-schema file is a StoreError naming it."""
-    import sqlite3
-
-    from ..ingest.migrations import SchemaError
     from .ops.audit import AuditLog
 
-    try:
-        return AuditLog(path)
-    except SchemaError as e:
-        raise StoreError(str(e)) from None
-    except sqlite3.DatabaseError as e:
-        raise StoreError(
-            f"the audit log {path} is damaged ({e}). Restore the data directory from a backup (`gugus restore DIR "
-            f"--force`), or move {path.name} away (a new, empty audit log is then started).") from None
+    return _open_sqlite("audit log", path, AuditLog, "(a new, empty audit log is then started)")
 
 
 class Gugus:
