@@ -87,15 +87,29 @@ def parse_file(path: Path, rel_path: str, catalog: dict[str, dict[str, Any]], ke
         if doc is not None:
             return doc
     fmt, pages = read_pages(path, data)
+    warnings: list[str] = []
+    tables = []
+    if fmt == "pdf":  # ruled tables: one passage per row (ingest/pdf_tables.py); their lines leave the prose
+        from .pdf_tables import drop_table_lines, read_pdf_tables
+
+        tables = read_pdf_tables(data, skip={p.number - 1 for p in pages if p.ocr}, warnings=warnings)
+        pages = [Page(p.number, drop_table_lines(p.text, [t for t in tables if t.page == p.number]), p.ocr)
+                 if any(t.page == p.number for t in tables) else p for p in pages]
     pages = clean_pages(pages)
     text, pm = join_pages(pages)
-    if not text.strip():
+    if not text.strip() and not tables:
         raise IngestError("no text left after cleaning")
-    meta = resolve_meta(rel_path, text, catalog)
+    meta = resolve_meta(rel_path, text + "\n\n" + "\n\n".join(TableFile([t.sheet]).text() for t in tables), catalog)
     doc_id = doc_id_for(key or rel_path)
-    warnings: list[str] = []
     chunks = chunk_document(text, meta, doc_id, pm, count, max_tokens, regulation=meta.doc_type in REGULATION_TYPES,
-                            warnings=warnings)
+                            warnings=warnings) if text.strip() else []
+    for t in tables:
+        rows = table_chunks(TableFile([t.sheet]), meta, doc_id, count, max_tokens, start_ordinal=len(chunks),
+                            split=split_to_budget)
+        for c in rows:
+            c.page = t.page
+            c.table["page"] = t.page
+        chunks += rows
     if not chunks:
         raise IngestError("no passages could be extracted")
     return ParsedDocument(meta=meta, doc_id=doc_id, sha256=hashlib.sha256(data).hexdigest(), size=len(data),
