@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from pdf_fixtures import PdfPage, kemensos_submission_pdf, write_pdf
 
-from gugus.app.table_figures import table_figures
+from gugus.app.figures.rows import table_figures
 from gugus.index.store import chunk_metadata
 from gugus.ingest.parse import parse_file
 from gugus.ingest.pdf_tables import ruled_pages
