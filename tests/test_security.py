@@ -70,8 +70,9 @@ def test_ingest_refuses_files_that_were_not_uploaded(server, world, tmp_path):
 
 # ------------------------------------------------------------------------------------------------ item 2
 @pytest.fixture()
-def lone(tmp_path):
-    """A Gugus over one public document and one internal memo, with one user, not yet served."""
+def lone(tmp_path, fake_embedder):
+    """A Gugus over one public document and one internal memo, with one user, not yet served. The tests on it check
+    logins, sessions, hosts and start-up, not retrieval: it runs on the fake embedder (conftest.fake_embedder)."""
     from answer_helpers import open_gugus
     from test_access import restricted_corpus
 
