@@ -126,7 +126,8 @@ class QuestionRules:
             raise RuleError(f"unknown question rule '{rid}'") from None
 
     def on(self, rid: str) -> bool:
-        self.rule(rid)
+        if rid not in self._rules:
+            raise RuleError(f"unknown question rule '{rid}'")
         return rid not in _DISABLED.get()
 
     def patterns(self, rid: str) -> tuple[re.Pattern, ...]:
