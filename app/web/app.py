@@ -100,6 +100,10 @@ def answer_text(result, lang: str) -> str:
     return f"{chat_safe(result.answer)}\n\n*{TEXT[lang]['counts'].format(r=c['rendered'], q=c['quoted'])}*"
 
 
+# questions in the chat at once when the local writer queues them (its FIFO serves one at a time): under Gradio's 40
+# worker threads, so that the library, drafts and figures keep threads while officers wait for the writer
+ASK_WAITERS = 32
+
 CSP = "img-src 'self' data: blob:; media-src 'self' data: blob:; frame-src 'self'; object-src 'none'"
 _MD_ACTIVE = re.compile(r"(!)(\[)|(\[)([^\]]*\]\()")
 
@@ -270,8 +274,17 @@ def build_blocks(g, gate: LoginGate | None = None):
 
         ask_inputs = [question, chatbot, lang, f_types, f_agencies, f_from, f_to]
         ask_outputs = [chatbot, sources, last, question]
-        ask_btn.click(respond, ask_inputs, ask_outputs, api_name="ask")
-        question.submit(respond, ask_inputs, ask_outputs, api_name=False)
+        # The button and Enter share one limit. With the local writer a question waits in the writer's FIFO, which
+        # shows its position and is bounded by GUGUS_WRITER_QUEUE_TIMEOUT_S; GUGUS_UI_CONCURRENCY in front of it
+        # made the others wait in Gradio's queue instead, with no timeout and nothing shown over the API (issue 10,
+        # the writer under load). ASK_WAITERS keeps waiting officers from taking all of Gradio's worker threads.
+        ask_limit = g.settings.ui_concurrency
+        if getattr(g.answerer.generator, "name", "") == "local":
+            ask_limit = max(ask_limit, ASK_WAITERS)
+        ask_btn.click(respond, ask_inputs, ask_outputs, api_name="ask", concurrency_limit=ask_limit,
+                      concurrency_id="ask")
+        question.submit(respond, ask_inputs, ask_outputs, api_name=False, concurrency_limit=ask_limit,
+                        concurrency_id="ask")
         clear_btn.click(lambda lang_v: ([], f"<p>{TEXT[lang_v]['no_sources']}</p>", None), [lang],
                         [chatbot, sources, last], api_name=False)
 
