@@ -351,7 +351,9 @@ class Drafter:
                 title={"en": f"Recommendation {r.n} of {report} ({REC_STATUS['en'][r.status]}): {short}",
                        "id": f"Rekomendasi {r.n} {report} ({REC_STATUS['id'][r.status]}): {short}"},
                 queries=() if r.status == "no_evidence" else (r.text,), agencies=tuple(r.agencies)))
-        evidence = base if base.doc_types else replace(base, doc_types=[t for t in DOC_TYPES if t != "tip_report"])
+        # the tracker's evidence: documents dated inside the period (a law in force is not action taken in it)
+        evidence = replace(base, period=None, date_from=period.start, date_to=period.end,
+                           doc_types=base.doc_types or [t for t in DOC_TYPES if t != "tip_report"])
         return replace(outline, subtopics=tuple(subs)), evidence
 
     def edit(self, draft: Draft, subtopic_id: str, text: str) -> Draft:
