@@ -177,15 +177,14 @@ def _query_vectors(g, queries: list[str]) -> np.ndarray:
 def _period_chunks(g, period: Period, filters: Filters | None, in_force: bool) -> tuple[list[str], np.ndarray,
                                                                                           list[dict], list[str]]:
     f = dataclasses.replace(filters, period=period) if filters else Filters(period=period)
-    res = g.store.col.get(where=f.where(), include=["embeddings", "metadatas", "documents"])
-    keep = [i for i, m in enumerate(res["metadatas"])
-            if in_force or (m or {}).get("doc_type") not in REGULATION_TYPES or period.contains((m or {}).get("date"))]
+    ids, vectors, metas, texts = g.store.with_vectors(f.where())
+    keep = [i for i, m in enumerate(metas)
+            if in_force or m.get("doc_type") not in REGULATION_TYPES or period.contains(m.get("date"))]
     if not keep:
         return [], np.zeros((0, 1), dtype=np.float32), [], []
-    emb = np.asarray([res["embeddings"][i] for i in keep], dtype=np.float32)
+    emb = np.asarray([vectors[i] for i in keep], dtype=np.float32)
     emb /= np.maximum(np.linalg.norm(emb, axis=1, keepdims=True), 1e-9)
-    return ([res["ids"][i] for i in keep], emb, [res["metadatas"][i] or {} for i in keep],
-            [res["documents"][i] or "" for i in keep])
+    return [ids[i] for i in keep], emb, [metas[i] for i in keep], [texts[i] or "" for i in keep]
 
 
 def coverage(g, period: Period, queries: dict[str, list[str]] | None = None,

@@ -5,18 +5,13 @@ from __future__ import annotations
 import re
 
 from ..index.query import DATE_IN_TEXT
-from ..ingest.sentences import split_sentences as _split_profile
+from ..ingest.sentences import split_sentences  # noqa: F401  (re-exported: generated text, or profile="source")
 
 CITE = re.compile(r"\[(\d{1,3}(?:\s*[,;]\s*\d{1,3})*)\]")
 # An instruction addressed to the model: "abaikan/lupakan/ignore/disregard ... instruksi/perintah/instructions".
 INJECTION = re.compile(r"\b(?:abaikan|lupakan|acuhkan|ignore|disregard|forget|override)\b[^.!?\n]{0,60}?"
                        r"\b(?:instruksi|perintah|arahan|aturan|instructions?|prompts?|rules?|directions?)\b", re.I)
 NUMBER = re.compile(r"(?<![\w\[])\d+(?:[.,]\d+)*(?![\w\]])")
-
-
-def split_sentences(text: str, profile: str = "generated") -> list[str]:
-    """Sentences of generated text, each keeping its trailing [n] markers (profile "source": of a stored passage)."""
-    return _split_profile(text, profile)
 
 
 def parse_cites(sentence: str) -> tuple[str, list[int]]:
@@ -80,4 +75,4 @@ def _is_heading(u: str) -> bool:
 def _split(lines: list[str]) -> list[str]:
     if len(lines) > 1:
         return ["\n".join(lines)]
-    return _split_profile(lines[0], "source")
+    return split_sentences(lines[0], "source")

@@ -9,17 +9,12 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
-
-def _common():
-    from . import common
-
-    return common
+from . import common as base
 
 
 def _deadline(ctx, period, deadline_text):
     from ..cycle.board import deadline_for
 
-    base = _common()
     try:
         return deadline_for(period, deadline_text if deadline_text is not None else
                             base._settings(ctx).cycle_deadline)
@@ -40,7 +35,6 @@ def cycle_cmd(ctx, period_text, deadline_text, as_json, xlsx_file) -> None:
     missing, with the values and their sources. Items claimed by two agencies are named."""
     from ..cycle.board import STATUSES, board, to_xlsx
 
-    base = _common()
     period = base._period(period_text)
     deadline = _deadline(ctx, period, deadline_text)
     g = base._open(ctx)
@@ -83,7 +77,6 @@ def requests_cmd(ctx, period_text, deadline_text, out_dir, agency, as_json) -> N
     (with their sources, to confirm), those still missing, and the deadline."""
     from ..cycle.requests import write_requests
 
-    base = _common()
     period = base._period(period_text)
     deadline = _deadline(ctx, period, deadline_text)
     g = base._open(ctx)
@@ -110,7 +103,6 @@ def recommendations_cmd(ctx, report, period_text, as_json) -> None:
     period, with citations and the agencies responsible."""
     from ..cycle.recommendations import RecommendationError, track
 
-    base = _common()
     period = base._period(period_text)
     g = base._open(ctx)
     try:
